@@ -1,0 +1,61 @@
+package mysql
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"net"
+	"strings"
+
+	gomysql "github.com/go-sql-driver/mysql"
+	"github.com/scanpay/scanpay/domain"
+	"gorm.io/gorm"
+)
+
+// mapErr turns driver errors into domain errors: connection trouble becomes
+// EUNAVAILABLE (the caller answers 503 and may retry), anything else stays an
+// internal error. Repositories map their own not-found and duplicates first.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	if isUnavailable(err) {
+		return domain.Unavailable("database", err)
+	}
+	return &domain.Error{Code: domain.EINTERNAL, Message: "database error", Err: err}
+}
+
+func isUnavailable(err error) bool {
+	var netErr net.Error
+	var myErr *gomysql.MySQLError
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, gomysql.ErrInvalidConn),
+		errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr):
+		return true
+	case errors.As(err, &myErr):
+		// 1040 too many connections, 1205 lock wait timeout, 1213 deadlock,
+		// 2006/2013 server gone: all pass when retried.
+		switch myErr.Number {
+		case 1040, 1205, 1213, 2006, 2013:
+			return true
+		}
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "database is locked") ||
+		strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "sql: database is closed")
+}
+
+// isDuplicate reports a unique-index violation on either engine.
+func isDuplicate(err error) bool {
+	var myErr *gomysql.MySQLError
+	if errors.As(err, &myErr) {
+		return myErr.Number == 1062
+	}
+	return errors.Is(err, gorm.ErrDuplicatedKey) || strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }

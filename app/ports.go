@@ -1,0 +1,70 @@
+// Package app holds scanpay's use cases: one method per thing a user does.
+// It orchestrates the domain and the ports below; adapters implement them.
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// Tx runs fn in one database transaction. Repositories used inside fn pick
+// the transaction up from the ctx they are given, so a use case commits its
+// changes and its outbox rows together or not at all.
+type Tx interface {
+	WithinTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Clock is the time source; tests pin it.
+type Clock interface {
+	Now() time.Time
+}
+
+// IDs hands out time-ordered int64 ids, known before insert.
+type IDs interface {
+	NewID() int64
+}
+
+// PasswordHasher hashes and checks staff passwords (bcrypt in production).
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	// Matches reports whether password is the one hashed; it takes about as
+	// long for a wrong password as for a right one.
+	Matches(hash, password string) bool
+}
+
+// StaffClaims is what a verified staff token says.
+type StaffClaims struct {
+	StaffID   int64
+	ExpiresAt time.Time
+}
+
+// StaffTokens issues and verifies staff bearer tokens.
+type StaffTokens interface {
+	IssueStaff(staffID int64, now time.Time) (token string, expiresAt time.Time, err error)
+	// VerifyStaff returns EUNAUTHORIZED for a bad, expired or foreign token.
+	VerifyStaff(token string, now time.Time) (StaffClaims, error)
+}
+
+// RateDecision is the outcome of one rate-limit check.
+type RateDecision struct {
+	Allowed    bool
+	Remaining  int
+	RetryAfter time.Duration // > 0 when not allowed
+}
+
+// RateLimiter counts events per key in a shared store (Redis), so several
+// API processes enforce one limit together.
+type RateLimiter interface {
+	// Hit records one event under key and says whether it is within limit
+	// events per window.
+	Hit(ctx context.Context, key string, limit int, window time.Duration) (RateDecision, error)
+	// Peek says whether one more event would be allowed, recording nothing.
+	Peek(ctx context.Context, key string, limit int, window time.Duration) (RateDecision, error)
+}
+
+// SystemClock is the wall clock in UTC, cut to microseconds so times
+// survive a round trip through DATETIME(6) unchanged.
+type SystemClock struct{}
+
+// Now returns the current UTC time.
+func (SystemClock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

@@ -1,0 +1,89 @@
+package app
+
+import (
+	"context"
+
+	"github.com/scanpay/scanpay/domain"
+)
+
+// DemoPassword is the password of the demo staff accounts. The demo seed
+// runs only in embedded mode or when DEMO_SEED=true is set on purpose.
+const DemoPassword = "scanpay-demo"
+
+// DemoStoreCode is the demo store every seed builds on.
+const DemoStoreCode = "DEMO01"
+
+// Seeder fills an empty installation with the demo store and staff. It is
+// idempotent: what exists is left as it is, so restarts change nothing.
+type Seeder struct {
+	tx     Tx
+	stores domain.StoreRepository
+	staff  domain.StaffRepository
+	hasher PasswordHasher
+	ids    IDs
+	clock  Clock
+}
+
+// NewSeeder wires the demo seed.
+func NewSeeder(tx Tx, stores domain.StoreRepository, staff domain.StaffRepository, hasher PasswordHasher, ids IDs, clock Clock) *Seeder {
+	return &Seeder{tx: tx, stores: stores, staff: staff, hasher: hasher, ids: ids, clock: clock}
+}
+
+// SeedDemo creates store DEMO01 and the accounts admin, manager1 and clerk1.
+// It reports how many things it created.
+func (s *Seeder) SeedDemo(ctx context.Context) (created int, err error) {
+	err = s.tx.WithinTx(ctx, func(ctx context.Context) error {
+		if _, err := s.stores.StoreByCode(ctx, DemoStoreCode); domain.ErrorCode(err) == domain.ENOTFOUND {
+			name, tz := "Demo Supermarket", domain.DefaultTimeZone
+			lat, lng := mustDecimal("31.230416"), mustDecimal("121.473701")
+			radius := 150
+			st, err := domain.NewStore(s.ids.NewID(), DemoStoreCode, domain.StorePatch{
+				Name: &name, TimeZone: &tz, Latitude: &lat, Longitude: &lng, RadiusM: &radius,
+			}, s.clock.Now())
+			if err != nil {
+				return err
+			}
+			if err := s.stores.CreateStore(ctx, st); err != nil {
+				return err
+			}
+			created++
+		} else if err != nil {
+			return err
+		}
+		for _, a := range []struct {
+			user, name string
+			role       domain.Role
+		}{
+			{"admin", "Demo Admin", domain.RoleAdmin},
+			{"manager1", "Demo Manager", domain.RoleManager},
+			{"clerk1", "Demo Clerk", domain.RoleClerk},
+		} {
+			n, err := s.ensureStaff(ctx, a.user, a.name, a.role)
+			if err != nil {
+				return err
+			}
+			created += n
+		}
+		return nil
+	})
+	return created, err
+}
+
+func (s *Seeder) ensureStaff(ctx context.Context, username, name string, role domain.Role) (int, error) {
+	_, err := s.staff.StaffByUsername(ctx, username)
+	if domain.ErrorCode(err) != domain.ENOTFOUND {
+		return 0, err
+	}
+	hash, err := s.hasher.Hash(DemoPassword)
+	if err != nil {
+		return 0, err
+	}
+	stores := []string{DemoStoreCode}
+	st, err := domain.NewStaff(s.ids.NewID(), username, domain.StaffPatch{
+		DisplayName: &name, Role: &role, StoreCodes: &stores, PasswordHash: &hash,
+	}, s.clock.Now())
+	if err != nil {
+		return 0, err
+	}
+	return 1, s.staff.CreateStaff(ctx, st)
+}

@@ -1,0 +1,95 @@
+// Command scanpay is the scan-and-pay backend. This file is the composition
+// root: it reads the configuration, builds the adapters, wires the use cases
+// and runs the subcommands.
+//
+//	scanpay [all]                 API + worker in one process (make run)
+//	scanpay serve                 the HTTP API
+//	scanpay worker                the asynq worker and the outbox relay
+//	scanpay migrate up|down|status
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // store time zones must load in a scratch image too
+
+	"github.com/scanpay/scanpay/config"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "scanpay:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: scanpay [all|serve|worker|migrate up|down|status]
+  all      API, worker and outbox relay in one process (default)
+  serve    the HTTP API (and the outbox relay)
+  worker   the background worker (and the outbox relay)
+  migrate  up: apply pending migrations; down: roll back the newest; status: list them
+Configuration comes from the environment; see README.md.`
+
+// errUsage marks a command-line mistake.
+var errUsage = errors.New("bad usage")
+
+// run is main without the process: tests call it with their own context,
+// arguments, environment and output. It returns when ctx is cancelled and
+// everything has shut down in order.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cmd := "all"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	case "all", "serve", "worker", "migrate":
+	default:
+		return fmt.Errorf("%w: unknown command %q\n%s", errUsage, cmd, usage)
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stdout)
+	if cmd == "migrate" {
+		return runMigrate(ctx, cfg, args[1:], stdout)
+	}
+	cfg.Print(stdout)
+	return runService(ctx, cfg, cmd, log)
+}
+
+func runMigrate(ctx context.Context, cfg *config.Config, args []string, stdout io.Writer) error {
+	sub := "up"
+	if len(args) > 0 {
+		sub = args[0]
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch sub {
+	case "up":
+		n, err := db.MigrateUp(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "applied %d migration(s)\n", n)
+		return nil
+	case "down":
+		return db.MigrateDown(ctx)
+	case "status":
+		return db.MigrateStatus(ctx, stdout)
+	}
+	return fmt.Errorf("%w: migrate %q: want up, down or status", errUsage, sub)
+}
