@@ -6,6 +6,7 @@
 //	scanpay serve                 the HTTP API
 //	scanpay worker                the asynq worker and the outbox relay
 //	scanpay migrate up|down|status
+//	scanpay create-admin USERNAME   (password from ADMIN_PASSWORD)
 package main
 
 import (
@@ -18,6 +19,10 @@ import (
 	"syscall"
 	_ "time/tzdata" // store time zones must load in a scratch image too
 
+	"github.com/scanpay/scanpay/adapters/bcrypt"
+	"github.com/scanpay/scanpay/adapters/idgen"
+	"github.com/scanpay/scanpay/adapters/mysql"
+	"github.com/scanpay/scanpay/app"
 	"github.com/scanpay/scanpay/config"
 )
 
@@ -30,11 +35,12 @@ func main() {
 	}
 }
 
-const usage = `usage: scanpay [all|serve|worker|migrate up|down|status]
+const usage = `usage: scanpay [all|serve|worker|migrate up|down|status|create-admin USERNAME]
   all      API, worker and outbox relay in one process (default)
   serve    the HTTP API (and the outbox relay)
   worker   the background worker (and the outbox relay)
   migrate  up: apply pending migrations; down: roll back the newest; status: list them
+  create-admin USERNAME  add an admin account; the password comes from ADMIN_PASSWORD
 Configuration comes from the environment; see README.md.`
 
 // errUsage marks a command-line mistake.
@@ -52,7 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
-	case "all", "serve", "worker", "migrate":
+	case "all", "serve", "worker", "migrate", "create-admin":
 	default:
 		return fmt.Errorf("%w: unknown command %q\n%s", errUsage, cmd, usage)
 	}
@@ -61,8 +67,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := newLogger(cfg, stdout)
-	if cmd == "migrate" {
+	switch cmd {
+	case "migrate":
 		return runMigrate(ctx, cfg, args[1:], stdout)
+	case "create-admin":
+		return runCreateAdmin(ctx, cfg, args[1:], getenv("ADMIN_PASSWORD"), stdout)
 	}
 	cfg.Print(stdout)
 	return runService(ctx, cfg, cmd, log)
@@ -92,4 +101,29 @@ func runMigrate(ctx context.Context, cfg *config.Config, args []string, stdout i
 		return db.MigrateStatus(ctx, stdout)
 	}
 	return fmt.Errorf("%w: migrate %q: want up, down or status", errUsage, sub)
+}
+
+func runCreateAdmin(ctx context.Context, cfg *config.Config, args []string, password string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%w: create-admin needs exactly one USERNAME", errUsage)
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.MigrateUp(ctx); err != nil {
+		return err
+	}
+	ids, err := idgen.New(cfg.IDNode, cfg.IDShardBits)
+	if err != nil {
+		return err
+	}
+	seeder := app.NewSeeder(db, mysql.NewStoreRepo(db), mysql.NewStaffRepo(db), bcrypt.New(0), ids, app.SystemClock{})
+	st, err := seeder.CreateAdmin(ctx, args[0], password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "admin %s created (id %d)\n", st.Username, st.ID)
+	return nil
 }

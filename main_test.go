@@ -254,3 +254,30 @@ func TestMigrateStatusCommand(t *testing.T) {
 		t.Fatalf("status after up:\n%s", out.String())
 	}
 }
+
+// A fresh production install has no staff: create-admin makes the first
+// admin, who can then log in; a second run with the same name is refused.
+func TestCreateAdminCommand(t *testing.T) {
+	e := embeddedEnv(t)
+	e["DEMO_SEED"] = "false"
+	e["ADMIN_PASSWORD"] = "a-strong-password"
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"create-admin", "boss"}, e.get, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"create-admin", "boss"}, e.get, io.Discard); err == nil || !strings.Contains(err.Error(), "username_taken") {
+		t.Fatalf("second create-admin: %v", err)
+	}
+	e["ADMIN_PASSWORD"] = "short"
+	if err := run(context.Background(), []string{"create-admin", "boss2"}, e.get, io.Discard); err == nil || !strings.Contains(err.Error(), "ADMIN_PASSWORD") {
+		t.Fatalf("short password: %v", err)
+	}
+	delete(e, "ADMIN_PASSWORD")
+	s := startService(t, e)
+	if code, body := s.login(t, "boss", "a-strong-password"); code != http.StatusCreated {
+		t.Fatalf("new admin login: %d %v", code, body)
+	}
+	if code, _ := s.login(t, "admin", "scanpay-demo"); code != http.StatusUnauthorized {
+		t.Fatalf("demo admin exists with DEMO_SEED=false: %d", code)
+	}
+}

@@ -87,3 +87,27 @@ func (s *Seeder) ensureStaff(ctx context.Context, username, name string, role do
 	}
 	return 1, s.staff.CreateStaff(ctx, st)
 }
+
+// CreateAdmin adds the first admin of a fresh installation (the
+// `scanpay create-admin` command), since outside embedded mode nothing is
+// seeded and only an admin can create staff.
+func (s *Seeder) CreateAdmin(ctx context.Context, username, password string) (*domain.Staff, error) {
+	if err := domain.CheckPassword("ADMIN_PASSWORD", password); err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.Hash(password)
+	if err != nil {
+		return nil, err
+	}
+	role, name := domain.RoleAdmin, "Administrator"
+	st, err := domain.NewStaff(s.ids.NewID(), username, domain.StaffPatch{
+		DisplayName: &name, Role: &role, PasswordHash: &hash,
+	}, s.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.staff.CreateStaff(ctx, st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
