@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -69,20 +70,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	log := newLogger(cfg, stdout)
 	switch cmd {
 	case "migrate":
-		return runMigrate(ctx, cfg, args[1:], stdout)
+		return runMigrate(ctx, cfg, log, args[1:], stdout)
 	case "create-admin":
-		return runCreateAdmin(ctx, cfg, args[1:], getenv("ADMIN_PASSWORD"), stdout)
+		return runCreateAdmin(ctx, cfg, log, args[1:], getenv("ADMIN_PASSWORD"), stdout)
 	}
 	cfg.Print(stdout)
 	return runService(ctx, cfg, cmd, log)
 }
 
-func runMigrate(ctx context.Context, cfg *config.Config, args []string, stdout io.Writer) error {
+func runMigrate(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
 	sub := "up"
 	if len(args) > 0 {
 		sub = args[0]
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openDB(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -103,11 +104,11 @@ func runMigrate(ctx context.Context, cfg *config.Config, args []string, stdout i
 	return fmt.Errorf("%w: migrate %q: want up, down or status", errUsage, sub)
 }
 
-func runCreateAdmin(ctx context.Context, cfg *config.Config, args []string, password string, stdout io.Writer) error {
+func runCreateAdmin(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, password string, stdout io.Writer) error {
 	if len(args) != 1 {
 		return fmt.Errorf("%w: create-admin needs exactly one USERNAME", errUsage)
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openDB(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -37,9 +37,9 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func openDB(ctx context.Context, cfg *config.Config) (*mysql.DB, error) {
+func openDB(ctx context.Context, cfg *config.Config, log *slog.Logger) (*mysql.DB, error) {
 	return mysql.Open(ctx, mysql.Options{DSN: cfg.MySQLDSN, DataDir: cfg.DataDir,
-		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns})
+		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns, Log: log})
 }
 
 // system is every long-lived piece of a running process, built once.
@@ -67,7 +67,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (s *system
 			s.close()
 		}
 	}()
-	if s.db, err = openDB(ctx, cfg); err != nil {
+	if s.db, err = openDB(ctx, cfg, log); err != nil {
 		return nil, err
 	}
 	if cfg.MigrateOnStart {

@@ -7,12 +7,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/glebarez/sqlite"
+	gomysql "github.com/go-sql-driver/mysql"
 	gormmysql "gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -33,6 +35,9 @@ type Options struct {
 	DataDir      string
 	MaxOpenConns int
 	MaxIdleConns int
+	// Log receives the MySQL driver's own complaints (dropped connections),
+	// which it would otherwise print to stderr; nil keeps the default.
+	Log *slog.Logger
 }
 
 // DB is an open database with its dialect.
@@ -59,6 +64,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	)
 	if o.DSN != "" {
 		dialect = DialectMySQL
+		if o.Log != nil {
+			_ = gomysql.SetLogger(driverLog{o.Log})
+		}
 		g, err = gorm.Open(gormmysql.Open(mysqlDSN(o.DSN)), cfg)
 	} else {
 		dialect = DialectSQLite
@@ -131,3 +139,8 @@ func (db *DB) OnOutboxCommit(fn func()) { db.onOutbox = fn }
 
 // Close closes the pool.
 func (db *DB) Close() error { return db.sql.Close() }
+
+// driverLog routes go-sql-driver's log lines into the service log.
+type driverLog struct{ log *slog.Logger }
+
+func (d driverLog) Print(v ...any) { d.log.Warn(fmt.Sprint(v...), "component", "mysql-driver") }

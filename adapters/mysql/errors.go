@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"strings"
 
@@ -34,7 +35,7 @@ func isUnavailable(err error) bool {
 	var myErr *gomysql.MySQLError
 	switch {
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, gomysql.ErrInvalidConn),
-		errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr):
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &netErr):
 		return true
 	case errors.As(err, &myErr):
 		// 1040 too many connections, 1205 lock wait timeout, 1213 deadlock,

@@ -18,6 +18,7 @@ import (
 	"github.com/scanpay/scanpay/adapters/redis/redistest"
 	"github.com/scanpay/scanpay/app"
 	"github.com/scanpay/scanpay/domain"
+	"github.com/scanpay/scanpay/internal/netfault"
 )
 
 type fixture struct {
@@ -92,7 +93,7 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 // row stays unsent, and once Redis is back the running relay enqueues it.
 func TestRelayEnqueuesAfterRedisComesBack(t *testing.T) {
 	f := newFixture(t)
-	proxy := newFlakyProxy(t, f.redis.Addr)
+	proxy := netfault.New(t, f.redis.Addr)
 	proxy.SetDown(true)
 	client := queue.NewClient(asynq.RedisClientOpt{Addr: proxy.Addr(), DB: f.redis.DB,
 		DialTimeout: 200 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond})

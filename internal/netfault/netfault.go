@@ -1,4 +1,7 @@
-package queue_test
+// Package netfault is a TCP proxy for fault tests: it forwards to a real
+// server (MariaDB, Redis) and can play "the server is down" on demand, so
+// tests see what a dead server or a partition looks like to our clients.
+package netfault
 
 import (
 	"io"
@@ -8,10 +11,9 @@ import (
 	"testing"
 )
 
-// flakyProxy forwards TCP to Redis and can play "Redis is down": while down
-// it drops every open connection and refuses new ones, as a dead server or a
-// partition would look to the client.
-type flakyProxy struct {
+// Proxy forwards TCP to a target. While down it drops every open
+// connection and closes new ones at once.
+type Proxy struct {
 	ln     net.Listener
 	target string
 	down   atomic.Bool
@@ -19,29 +21,31 @@ type flakyProxy struct {
 	conns  map[net.Conn]struct{}
 }
 
-func newFlakyProxy(t *testing.T, target string) *flakyProxy {
+// New starts a proxy to target on a loopback port; it stops when t ends.
+func New(t testing.TB, target string) *Proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &flakyProxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
 	t.Cleanup(func() { ln.Close(); p.dropAll() })
 	go p.serve()
 	return p
 }
 
-func (p *flakyProxy) Addr() string { return p.ln.Addr().String() }
+// Addr is the proxy's address, to give clients instead of the target's.
+func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
 // SetDown switches the outage on or off.
-func (p *flakyProxy) SetDown(down bool) {
+func (p *Proxy) SetDown(down bool) {
 	p.down.Store(down)
 	if down {
 		p.dropAll()
 	}
 }
 
-func (p *flakyProxy) dropAll() {
+func (p *Proxy) dropAll() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for c := range p.conns {
@@ -50,13 +54,13 @@ func (p *flakyProxy) dropAll() {
 	clear(p.conns)
 }
 
-func (p *flakyProxy) track(c net.Conn) {
+func (p *Proxy) track(c net.Conn) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.conns[c] = struct{}{}
 }
 
-func (p *flakyProxy) serve() {
+func (p *Proxy) serve() {
 	for {
 		in, err := p.ln.Accept()
 		if err != nil {
