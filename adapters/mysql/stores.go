@@ -104,8 +104,14 @@ func (r *StoreRepo) UpdateStore(ctx context.Context, code string, fn func(*domai
 	if err := fn(s); err != nil {
 		return nil, err
 	}
-	row := storeToRow(s)
-	if err := r.db.conn(ctx).Select("*").Omit("id", "code", "created_at").Where("id = ?", s.ID).Updates(&row).Error; err != nil {
+	// A map, not the row struct: gorm would replace updated_at with its own
+	// clock and skip zero values (radius 0, active false) in a struct.
+	err = r.db.conn(ctx).Model(&storeRow{}).Where("id = ?", s.ID).Updates(map[string]any{
+		"name": s.Name, "time_zone": s.TimeZone, "latitude": s.Latitude, "longitude": s.Longitude,
+		"radius_m": s.RadiusM, "audit_rate": s.AuditRate, "max_lines": s.MaxLines, "max_line_qty": s.MaxLineQty,
+		"max_basket_total": s.MaxBasketTotal, "active": s.Active, "updated_at": utcTime(s.UpdatedAt),
+	}).Error
+	if err != nil {
 		return nil, mapErr(err)
 	}
 	return s, nil
