@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"time"
 )
@@ -102,6 +103,13 @@ func Load(getenv func(string) string) (*Config, error) {
 		WechatAPIBase:  r.str("WECHAT_API_BASE", "https://api.weixin.qq.com"),
 	}
 	c.TrustedProxies = r.list("TRUSTED_PROXIES")
+	for _, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				r.fail("TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP address or CIDR", p))
+			}
+		}
+	}
 	c.MigrateOnStart = r.boolean("MIGRATE_ON_START", true)
 	c.DemoSeed = r.boolean("DEMO_SEED", c.Embedded())
 

@@ -33,7 +33,9 @@ func (r Role) rank() int {
 func (r Role) Valid() bool { return r.rank() > 0 }
 
 // AtLeast reports whether r grants everything min grants.
-func (r Role) AtLeast(min Role) bool { return r.Valid() && r.rank() >= min.rank() }
+// An unknown min grants nothing, so a typo in a route's requirement fails
+// closed.
+func (r Role) AtLeast(min Role) bool { return r.Valid() && min.Valid() && r.rank() >= min.rank() }
 
 // Staff is a person who runs stores. Admins act on every store; managers and
 // clerks only on the stores listed in StoreCodes.

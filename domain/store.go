@@ -2,6 +2,7 @@ package domain
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,11 +71,14 @@ func NewStore(id int64, code string, p StorePatch, now time.Time) (*Store, error
 	if !storeCodePattern.MatchString(s.Code) {
 		fe.Add("code", "must be 2-16 characters of A-Z, 0-9, '_' or '-', starting with a letter or digit")
 	}
+	s.apply(p)
+	checked := s.check()
 	if p.Name == nil {
+		// "is required" says it all; drop check's length complaint.
+		checked = slices.DeleteFunc(checked, func(f FieldError) bool { return f.Field == "name" })
 		fe.Add("name", "is required")
 	}
-	s.apply(p)
-	fe = append(fe, s.check()...)
+	fe = append(fe, checked...)
 	if err := fe.Err("store_invalid"); err != nil {
 		return nil, err
 	}

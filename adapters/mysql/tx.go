@@ -24,12 +24,17 @@ func (db *DB) WithinTx(ctx context.Context, fn func(ctx context.Context) error) 
 		return fn(ctx)
 	}
 	st := &txState{}
+	var fnErr error
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		st.tx = tx
-		return fn(context.WithValue(ctx, txKey{}, st))
+		fnErr = fn(context.WithValue(ctx, txKey{}, st))
+		return fnErr
 	})
 	if err != nil {
-		return mapErr(err)
+		if err == fnErr {
+			return err // the use case's own error, already in domain terms
+		}
+		return mapErr(err) // BEGIN or COMMIT failed
 	}
 	if st.wroteOutbox && db.onOutbox != nil {
 		db.onOutbox()
