@@ -70,7 +70,11 @@ func (a *StaffAuth) Login(ctx context.Context, username, password, clientIP stri
 	if !ipDec.Allowed {
 		return nil, tooMany("login_rate_limited_ip", ipDec.RetryAfter)
 	}
-	userDec, err := a.limiter.Peek(ctx, userKey, a.limits.PerUsername, a.limits.Window)
+	// Every attempt on a username is counted before the password is
+	// checked, atomically in Redis, so parallel guesses cannot slip in
+	// between a check and a count. A right password clears the count: the
+	// limit bounds guesses, not how often the owner logs in.
+	userDec, err := a.limiter.Hit(ctx, userKey, a.limits.PerUsername, a.limits.Window)
 	if err != nil {
 		return nil, err
 	}
@@ -87,10 +91,10 @@ func (a *StaffAuth) Login(ctx context.Context, username, password, clientIP stri
 		hash = s.PasswordHash
 	}
 	if !a.hasher.Matches(hash, password) || s == nil || !s.Active {
-		if _, err := a.limiter.Hit(ctx, userKey, a.limits.PerUsername, a.limits.Window); err != nil {
-			return nil, err
-		}
 		return nil, errBadLogin
+	}
+	if err := a.limiter.Reset(ctx, userKey); err != nil {
+		return nil, err
 	}
 	token, exp, err := a.tokens.IssueStaff(s.ID, a.clock.Now())
 	if err != nil {

@@ -58,8 +58,8 @@ type RateLimiter interface {
 	// Hit records one event under key and says whether it is within limit
 	// events per window.
 	Hit(ctx context.Context, key string, limit int, window time.Duration) (RateDecision, error)
-	// Peek says whether one more event would be allowed, recording nothing.
-	Peek(ctx context.Context, key string, limit int, window time.Duration) (RateDecision, error)
+	// Reset forgets the events counted under key.
+	Reset(ctx context.Context, key string) error
 }
 
 // SystemClock is the wall clock in UTC, cut to microseconds so times

@@ -35,7 +35,7 @@ type Config struct {
 	StaffTokenTTL time.Duration
 
 	LoginIPLimit      int           // login attempts per IP per LoginWindow
-	LoginUserLimit    int           // failed logins per username per LoginWindow
+	LoginUserLimit    int           // attempts per username per LoginWindow; success clears them
 	LoginWindow       time.Duration // the window both limits count in
 	OutboxInterval    time.Duration // how often the relay sweeps for unsent rows
 	WorkerConcurrency int

@@ -90,7 +90,7 @@ func observe(log *slog.Logger, m *httpMetrics, onError fiber.ErrorHandler) fiber
 		status := c.Response().StatusCode()
 		route := routeLabel(c)
 		elapsed := time.Since(start)
-		m.duration.WithLabelValues(route, c.Method(), strconv.Itoa(status)).Observe(elapsed.Seconds())
+		m.duration.WithLabelValues(route, utils.CopyString(c.Method()), strconv.Itoa(status)).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError

@@ -40,32 +40,29 @@ func NewRateLimiter(client goredis.UniversalClient, prefix string) *RateLimiter 
 	return &RateLimiter{client: client, prefix: prefix}
 }
 
-// rateScript checks and, when ARGV[3] is "1", counts one event, atomically,
-// so concurrent hits from many processes never exceed the limit.
+// rateScript checks and counts one event atomically, so concurrent hits
+// from many processes never exceed the limit.
 //
-// KEYS[1] counter; ARGV[1] limit; ARGV[2] window in ms; ARGV[3] record.
-// Returns {allowed 0/1, remaining, ms until the window ends or -1 if none}.
+// KEYS[1] counter; ARGV[1] limit; ARGV[2] window in ms.
+// Returns {allowed 0/1, remaining, ms until the window ends}.
 // A counter without a TTL (left by an interrupted older version or a manual
 // SET) is given one on the next hit, so it can never block a key forever.
 var rateScript = goredis.NewScript(`
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
-local record = ARGV[3] == '1'
 local n = tonumber(redis.call('GET', KEYS[1]) or '0')
 local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 and n > 0 then
+	redis.call('PEXPIRE', KEYS[1], window)
+	ttl = window
+end
 if n >= limit then
-	if ttl < 0 then
-		if record then redis.call('PEXPIRE', KEYS[1], window) end
-		ttl = window
-	end
 	return {0, 0, ttl}
 end
-if record then
-	n = redis.call('INCR', KEYS[1])
-	if ttl < 0 then
-		redis.call('PEXPIRE', KEYS[1], window)
-		ttl = window
-	end
+n = redis.call('INCR', KEYS[1])
+if ttl < 0 then
+	redis.call('PEXPIRE', KEYS[1], window)
+	ttl = window
 end
 return {1, limit - n, ttl}
 `)
@@ -75,16 +72,6 @@ return {1, limit - n, ttl}
 // allows; RetryAfter, set only when denied, is the time until the window
 // ends, rounded up to whole seconds.
 func (l *RateLimiter) Hit(ctx context.Context, key string, limit int, window time.Duration) (app.RateDecision, error) {
-	return l.run(ctx, key, limit, window, true)
-}
-
-// Peek reports what Hit would decide now without recording anything, for
-// checks that must not themselves use up the allowance.
-func (l *RateLimiter) Peek(ctx context.Context, key string, limit int, window time.Duration) (app.RateDecision, error) {
-	return l.run(ctx, key, limit, window, false)
-}
-
-func (l *RateLimiter) run(ctx context.Context, key string, limit int, window time.Duration, record bool) (app.RateDecision, error) {
 	if limit < 1 || window <= 0 {
 		// A caller bug, not a client's fault: EINTERNAL, never a 429.
 		return app.RateDecision{}, fmt.Errorf("redis: rate limit %d per %s: limit and window must be positive", limit, window)
@@ -93,11 +80,7 @@ func (l *RateLimiter) run(ctx context.Context, key string, limit int, window tim
 	if windowMS < 1 {
 		windowMS = 1 // PEXPIRE's resolution; a shorter window cannot be kept
 	}
-	flag := "0"
-	if record {
-		flag = "1"
-	}
-	res, err := rateScript.Run(ctx, l.client, []string{l.prefix + key}, limit, windowMS, flag).Int64Slice()
+	res, err := rateScript.Run(ctx, l.client, []string{l.prefix + key}, limit, windowMS).Int64Slice()
 	if err != nil {
 		return app.RateDecision{}, domain.Unavailable("redis", fmt.Errorf("rate limit %q: %w", key, err))
 	}
@@ -109,6 +92,15 @@ func (l *RateLimiter) run(ctx context.Context, key string, limit int, window tim
 		d.RetryAfter = retryAfter(time.Duration(res[2]) * time.Millisecond)
 	}
 	return d, nil
+}
+
+// Reset forgets the events counted under key, e.g. a username's failed
+// logins once the right password was given.
+func (l *RateLimiter) Reset(ctx context.Context, key string) error {
+	if err := l.client.Del(ctx, l.prefix+key).Err(); err != nil {
+		return domain.Unavailable("redis", fmt.Errorf("rate limit reset %q: %w", key, err))
+	}
+	return nil
 }
 
 // retryAfter rounds the time left in the window up to whole seconds, at

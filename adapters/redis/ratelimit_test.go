@@ -41,31 +41,24 @@ func TestHitHonoursLimit(t *testing.T) {
 	}
 }
 
-func TestPeekRecordsNothing(t *testing.T) {
+func TestResetForgetsTheCount(t *testing.T) {
 	ctx := context.Background()
 	l := NewRateLimiter(redistest.Client(t), "rl:")
-	const limit = 3
-	for i := 0; i < 10; i++ {
-		d, err := l.Peek(ctx, "k", limit, time.Minute)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !d.Allowed || d.Remaining != limit {
-			t.Fatalf("peek on unused key: %+v, want allowed with %d remaining", d, limit)
-		}
+	const limit = 2
+	mustHit(t, l, "k", limit, time.Minute)
+	mustHit(t, l, "other", limit, time.Minute)
+	mustHit(t, l, "k", limit, time.Minute)
+	if d := mustHit(t, l, "k", limit, time.Minute); d.Allowed {
+		t.Fatalf("third hit allowed before reset: %+v", d)
 	}
-	mustHit(t, l, "k", limit, time.Minute)
-	if d, _ := l.Peek(ctx, "k", limit, time.Minute); !d.Allowed || d.Remaining != limit-1 {
-		t.Fatalf("peek after one hit: %+v, want %d remaining", d, limit-1)
-	}
-	mustHit(t, l, "k", limit, time.Minute)
-	mustHit(t, l, "k", limit, time.Minute)
-	d, err := l.Peek(ctx, "k", limit, time.Minute)
-	if err != nil {
+	if err := l.Reset(ctx, "k"); err != nil {
 		t.Fatal(err)
 	}
-	if d.Allowed || d.RetryAfter <= 0 {
-		t.Fatalf("peek on full key: %+v, want denied with RetryAfter > 0", d)
+	if d := mustHit(t, l, "k", limit, time.Minute); !d.Allowed || d.Remaining != limit-1 {
+		t.Fatalf("hit after reset: %+v, want allowed with %d remaining", d, limit-1)
+	}
+	if d := mustHit(t, l, "other", limit, time.Minute); !d.Allowed || d.Remaining != 0 {
+		t.Fatalf("reset of k touched other: %+v", d)
 	}
 }
 
@@ -165,19 +158,11 @@ func TestCounterWithoutTTLIsHealed(t *testing.T) {
 	if err := c.Set(ctx, "rl:stuck", "5", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	d, err := l.Peek(ctx, "stuck", 5, time.Minute)
-	if err != nil {
-		t.Fatal(err)
+	if d := mustHit(t, l, "stuck", 5, time.Minute); d.Allowed || d.RetryAfter <= 0 {
+		t.Fatalf("hit on a full key without TTL: %+v, want denied", d)
 	}
-	if d.Allowed || d.RetryAfter <= 0 {
-		t.Fatalf("peek on full key: %+v", d)
-	}
-	if ttl := c.PTTL(ctx, "rl:stuck").Val(); ttl >= 0 {
-		t.Fatalf("peek wrote a TTL (%s); it must record nothing", ttl)
-	}
-	mustHit(t, l, "stuck", 5, time.Minute)
 	if ttl := c.PTTL(ctx, "rl:stuck").Val(); ttl <= 0 || ttl > time.Minute {
-		t.Fatalf("TTL after a hit = %s, want in (0, 1m]", ttl)
+		t.Fatalf("TTL after a denied hit = %s, want in (0, 1m]: the key must not stay blocked forever", ttl)
 	}
 }
 
@@ -192,8 +177,8 @@ func TestRedisDownIsUnavailable(t *testing.T) {
 	l := NewRateLimiter(c, "rl:")
 	ctx := context.Background()
 	calls := map[string]func() error{
-		"hit":  func() error { _, err := l.Hit(ctx, "k", 1, time.Second); return err },
-		"peek": func() error { _, err := l.Peek(ctx, "k", 1, time.Second); return err },
+		"hit":   func() error { _, err := l.Hit(ctx, "k", 1, time.Second); return err },
+		"reset": func() error { return l.Reset(ctx, "k") },
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {
