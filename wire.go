@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
@@ -86,7 +87,10 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (s *system
 		log.Info("embedded redis started", "addr", addr)
 	}
 	s.redisOpt = asynq.RedisClientOpt{Addr: addr, Password: cfg.RedisPassword, DB: cfg.RedisDB}
-	s.redis = goredis.NewClient(&goredis.Options{Addr: addr, Password: cfg.RedisPassword, DB: cfg.RedisDB})
+	// Short timeouts and one retry: with Redis down a login should answer
+	// 503 in about a second, not after go-redis's default retries.
+	s.redis = goredis.NewClient(&goredis.Options{Addr: addr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
+		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: 1})
 	s.queue = queue.NewClient(s.redisOpt)
 	s.inspector = asynq.NewInspector(s.redisOpt)
 
