@@ -15,6 +15,7 @@ COPY --from=build /out/scanpay /scanpay
 # Embedded mode (no MYSQL_DSN) keeps its SQLite file here; owned by the nonroot user.
 COPY --from=build --chown=65532:65532 /out/data /data
 ENV HTTP_ADDR=0.0.0.0:8080 \
+    DEMO_SEED=false \
     DATA_DIR=/data
 USER 65532:65532
 EXPOSE 8080

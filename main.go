@@ -116,7 +116,13 @@ func runCreateAdmin(ctx context.Context, cfg *config.Config, log *slog.Logger, a
 	if _, err := db.MigrateUp(ctx); err != nil {
 		return err
 	}
-	ids, err := idgen.New(cfg.IDNode, cfg.IDShardBits)
+	// A one-off command: services lease nodes below idgen.MaxNode, so
+	// this one is kept free for it unless ID_NODE says otherwise.
+	node := cfg.IDNode
+	if node < 0 {
+		node = idgen.MaxNode
+	}
+	ids, err := idgen.New(node, cfg.IDShardBits)
 	if err != nil {
 		return err
 	}

@@ -281,3 +281,13 @@ func TestCreateAdminCommand(t *testing.T) {
 		t.Fatalf("demo admin exists with DEMO_SEED=false: %d", code)
 	}
 }
+
+// A start-up failure (database unreachable) is an error naming the cause,
+// never a panic.
+func TestRunReportsUnreachableDatabase(t *testing.T) {
+	e := env{"MYSQL_DSN": "root@tcp(" + freeAddr(t) + ")/scanpay", "JWT_SECRET": strings.Repeat("s", 40), "HTTP_ADDR": freeAddr(t)}
+	err := run(context.Background(), []string{"serve"}, e.get, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "mysql") || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("run with an unreachable database: %v", err)
+	}
+}

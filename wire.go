@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -26,6 +27,7 @@ import (
 	"github.com/scanpay/scanpay/app"
 	"github.com/scanpay/scanpay/config"
 	"github.com/scanpay/scanpay/docs"
+	"github.com/scanpay/scanpay/jobs"
 )
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -56,13 +58,15 @@ type system struct {
 	relay     *app.OutboxRelay
 	registry  *prometheus.Registry
 	http      *httpapi.Server
+	handlers  jobs.Handlers
+	lease     *redisadapter.NodeLease // nil when ID_NODE is set
 }
 
-// build opens the database and Redis (real or embedded), migrates and seeds
-// when configured, and wires the use cases. On error it closes what it
-// opened.
-func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (s *system, err error) {
-	s = &system{cfg: cfg, log: log}
+// build opens the database and Redis (real or embedded), migrates (when
+// migrate is set) and seeds when configured, and wires the use cases. On
+// error it closes what it opened.
+func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (_ *system, err error) {
+	s := &system{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -71,12 +75,17 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (s *system
 	if s.db, err = openDB(ctx, cfg, log); err != nil {
 		return nil, err
 	}
-	if cfg.MigrateOnStart {
+	if migrate && cfg.MigrateOnStart {
 		n, err := s.db.MigrateUp(ctx)
 		if err != nil {
 			return nil, err
 		}
 		log.Info("migrations applied", "count", n, "dialect", s.db.Dialect)
+	}
+	if cfg.JWTSecret == "" {
+		if cfg.JWTSecret, err = embeddedJWTSecret(cfg.DataDir); err != nil {
+			return nil, err
+		}
 	}
 	addr := cfg.RedisAddr
 	if addr == "" {
@@ -86,15 +95,26 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (s *system
 		addr = s.miniRedis.Addr()
 		log.Info("embedded redis started", "addr", addr)
 	}
-	s.redisOpt = asynq.RedisClientOpt{Addr: addr, Password: cfg.RedisPassword, DB: cfg.RedisDB}
-	// Short timeouts and one retry: with Redis down a login should answer
-	// 503 in about a second, not after go-redis's default retries.
+	// Short timeouts everywhere Redis is called from a request or a scrape:
+	// a silent Redis must become an error in about a second.
+	s.redisOpt = asynq.RedisClientOpt{Addr: addr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
+		DialTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second}
+	// One retry only: with Redis down a login answers 503 in about a
+	// second, not after go-redis's default retries.
 	s.redis = goredis.NewClient(&goredis.Options{Addr: addr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
 		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: 1})
 	s.queue = queue.NewClient(s.redisOpt)
 	s.inspector = asynq.NewInspector(s.redisOpt)
 
-	ids, err := idgen.New(cfg.IDNode, cfg.IDShardBits)
+	node := cfg.IDNode
+	if node < 0 {
+		if s.lease, err = redisadapter.LeaseNode(ctx, s.redis, "scanpay:", idgen.MaxNode-1, 30*time.Second, log); err != nil {
+			return nil, fmt.Errorf("lease an id node: %w", err)
+		}
+		node = s.lease.Node()
+		log.Info("id node leased", "node", node)
+	}
+	ids, err := idgen.New(node, cfg.IDShardBits)
 	if err != nil {
 		return nil, err
 	}
@@ -102,11 +122,18 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (s *system
 	hasher := bcrypt.New(0)
 	storeRepo, staffRepo := mysql.NewStoreRepo(s.db), mysql.NewStaffRepo(s.db)
 	outbox := mysql.NewOutboxRepo(s.db, ids, clock)
+	productRepo, itemRepo, stockRepo := mysql.NewProductRepo(s.db), mysql.NewStoreItemRepo(s.db), mysql.NewStockRepo(s.db)
+	stock := app.NewStock(s.db, storeRepo, productRepo, itemRepo, stockRepo, outbox, ids, clock)
+	s.handlers = jobs.Handlers{Stock: stock}
 	s.relay = app.NewOutboxRelay(outbox, s.queue, clock, relayOwner(), log)
 	s.db.OnOutboxCommit(s.relay.Kick)
 
 	if cfg.DemoSeed {
-		n, err := app.NewSeeder(s.db, storeRepo, staffRepo, hasher, ids, clock).SeedDemo(ctx)
+		var n int
+		err := s.db.Exclusive(ctx, "scanpay_seed", func() (err error) {
+			n, err = app.NewSeeder(s.db, storeRepo, staffRepo, hasher, ids, clock).SeedDemo(ctx)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("demo seed: %w", err)
 		}
@@ -121,11 +148,14 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (s *system
 	}
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		queue.NewQueueCollector(s.inspector))
+		queue.NewQueueCollector(s.inspector), queue.NewOutboxCollector(outbox.OutboxBacklog, outbox.ParkedCount))
 	s.http = httpapi.New(httpapi.Deps{
-		Auth:   auth,
-		Staff:  app.NewStaffAdmin(s.db, staffRepo, storeRepo, hasher, ids, clock),
-		Stores: app.NewStores(s.db, storeRepo, ids, clock),
+		Auth:       auth,
+		Staff:      app.NewStaffAdmin(s.db, staffRepo, storeRepo, hasher, ids, clock),
+		Stores:     app.NewStores(s.db, storeRepo, ids, clock),
+		Catalog:    app.NewCatalog(s.db, productRepo, ids, clock),
+		StoreItems: app.NewStoreItems(s.db, storeRepo, productRepo, itemRepo, clock),
+		Stock:      stock,
 		Checks: []httpapi.Check{
 			{Name: "database", Ping: s.db.Ping},
 			{Name: "redis", Ping: func(ctx context.Context) error { return s.redis.Ping(ctx).Err() }},
@@ -134,7 +164,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (s *system
 		OpenAPI:  docs.OpenAPI,
 		QueuesUI: asynqmon.New(asynqmon.Options{RootPath: httpapi.QueuesPath, RedisConnOpt: s.redisOpt}),
 		Log:      log,
-	}, httpapi.Options{BodyLimit: cfg.BodyLimitBytes, TrustedProxies: cfg.TrustedProxies})
+	}, httpapi.Options{BodyLimit: cfg.BodyLimitBytes, TrustedProxies: cfg.TrustedProxies,
+		SecureCookies: cfg.SecureCookies, RequestTimeout: cfg.RequestTimeout})
 	return s, nil
 }
 
@@ -146,6 +177,14 @@ func (s *system) close() {
 	}
 	if s.queue != nil {
 		closeAll = append(closeAll, s.queue.Close)
+	}
+	if s.lease != nil {
+		// After HTTP and the worker stopped: no id is made after this.
+		closeAll = append(closeAll, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			return s.lease.Release(ctx)
+		})
 	}
 	if s.redis != nil {
 		closeAll = append(closeAll, s.redis.Close)
@@ -173,4 +212,26 @@ func relayOwner() string {
 		owner = owner[len(owner)-64:]
 	}
 	return owner
+}
+
+// embeddedJWTSecret returns the token secret of an embedded install: made
+// at random on first start and kept in DATA_DIR (mode 0600), so tokens
+// survive restarts and nobody can mint them from a published default.
+func embeddedJWTSecret(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "jwt-secret")
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		return string(b), nil
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	secret := hex.EncodeToString(b)
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(secret), 0o600); err != nil {
+		return "", fmt.Errorf("store embedded JWT secret: %w", err)
+	}
+	return secret, nil
 }

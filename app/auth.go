@@ -46,6 +46,9 @@ func NewStaffAuth(staff domain.StaffRepository, hasher PasswordHasher, tokens St
 	return &StaffAuth{staff: staff, hasher: hasher, tokens: tokens, limiter: limiter, clock: clock, limits: limits, decoy: decoy}, nil
 }
 
+// maxUsernameLen is the longest username NewStaff accepts.
+const maxUsernameLen = 32
+
 var errBadLogin = domain.Errorf(domain.EUNAUTHORIZED, "invalid_credentials", "wrong username or password")
 
 // Login checks the rate limits, then the password, and issues a token. A
@@ -69,6 +72,11 @@ func (a *StaffAuth) Login(ctx context.Context, username, password, clientIP stri
 	}
 	if !ipDec.Allowed {
 		return nil, tooMany("login_rate_limited_ip", ipDec.RetryAfter)
+	}
+	if len(username) > maxUsernameLen {
+		// No account has such a name; counting it would let anyone fill
+		// Redis with arbitrary keys.
+		return nil, errBadLogin
 	}
 	// Every attempt on a username is counted before the password is
 	// checked, atomically in Redis, so parallel guesses cannot slip in

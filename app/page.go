@@ -2,7 +2,9 @@ package app
 
 import (
 	"cmp"
+	"errors"
 	"slices"
+	"strconv"
 
 	"github.com/scanpay/scanpay/domain"
 	"github.com/shopspring/decimal"
@@ -38,3 +40,7 @@ func sortByID(stores []*domain.Store) {
 }
 
 func mustDecimal(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func asDomain(err error, target **domain.Error) bool { return errors.As(err, target) }
+
+func itoa(i int) string { return strconv.Itoa(i) }

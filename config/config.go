@@ -20,6 +20,8 @@ type Config struct {
 	// believed for the client IP (login rate limits); empty trusts none.
 	TrustedProxies  []string
 	ShutdownTimeout time.Duration
+	RequestTimeout  time.Duration // deadline of one request's work
+	SecureCookies   bool          // mark the staff cookie Secure (behind TLS)
 
 	MySQLDSN       string // empty: embedded SQLite under DataDir
 	DataDir        string
@@ -40,6 +42,8 @@ type Config struct {
 	OutboxInterval    time.Duration // how often the relay sweeps for unsent rows
 	WorkerConcurrency int
 
+	// IDNode is this process's id generator node; -1 (ID_NODE unset) means
+	// lease a free one in Redis at start, so replicas never share a node.
 	IDNode      int
 	IDShardBits int
 
@@ -58,11 +62,6 @@ type Config struct {
 // and in-process Redis) rather than real MySQL and Redis.
 func (c *Config) Embedded() bool { return c.MySQLDSN == "" }
 
-// devJWTSecret signs tokens in embedded mode when JWT_SECRET is unset. It is
-// public, which is acceptable only because embedded mode is a dev sandbox;
-// outside it JWT_SECRET is required.
-const devJWTSecret = "scanpay-embedded-dev-secret-not-for-production"
-
 // Load reads the configuration through getenv and validates it. The error
 // lists every bad value, one per line, so one start-up shows them all.
 func Load(getenv func(string) string) (*Config, error) {
@@ -71,6 +70,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		HTTPAddr:        r.str("HTTP_ADDR", "127.0.0.1:8080"),
 		BodyLimitBytes:  r.integer("BODY_LIMIT_BYTES", 1<<20, 1024, 64<<20),
 		ShutdownTimeout: r.duration("SHUTDOWN_TIMEOUT", 20*time.Second, time.Second, 5*time.Minute),
+		RequestTimeout:  r.duration("REQUEST_TIMEOUT", 15*time.Second, time.Second, 10*time.Minute),
 
 		MySQLDSN:       r.str("MYSQL_DSN", ""),
 		DataDir:        r.str("DATA_DIR", "./data"),
@@ -90,7 +90,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		OutboxInterval:    r.duration("OUTBOX_INTERVAL", time.Second, 10*time.Millisecond, time.Hour),
 		WorkerConcurrency: r.integer("WORKER_CONCURRENCY", 10, 1, 1000),
 
-		IDNode:      r.integer("ID_NODE", 0, 0, 1023),
+		IDNode:      r.integer("ID_NODE", -1, 0, 1023),
 		IDShardBits: r.integer("ID_SHARD_BITS", 0, 0, 8),
 
 		LogFormat: r.oneOf("LOG_FORMAT", "text", "text", "json"),
@@ -111,16 +111,20 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 	c.MigrateOnStart = r.boolean("MIGRATE_ON_START", true)
+	c.SecureCookies = r.boolean("COOKIE_SECURE", false)
 	c.DemoSeed = r.boolean("DEMO_SEED", c.Embedded())
 
-	if c.JWTSecret == "" && c.Embedded() {
-		c.JWTSecret = devJWTSecret
-	}
+	// Embedded mode without JWT_SECRET makes a random one and keeps it in
+	// DATA_DIR (see main); a real deployment must name its own.
 	switch {
-	case c.JWTSecret == "":
+	case c.JWTSecret == "" && !c.Embedded():
 		r.fail("JWT_SECRET", "is required when MYSQL_DSN is set (use 32+ random bytes)")
-	case len(c.JWTSecret) < 32:
+	case c.JWTSecret != "" && len(c.JWTSecret) < 32:
 		r.fail("JWT_SECRET", "must be at least 32 characters")
+	}
+	if c.DemoSeed && !isLoopback(c.HTTPAddr) {
+		r.fail("DEMO_SEED", "would publish the demo accounts' known passwords on "+c.HTTPAddr+
+			"; listen on 127.0.0.1 or set DEMO_SEED=false")
 	}
 	if c.MySQLDSN != "" && !strings.Contains(c.MySQLDSN, "@") && !strings.Contains(c.MySQLDSN, "/") {
 		r.fail("MYSQL_DSN", "does not look like a go-sql-driver DSN (user:pass@tcp(host:3306)/db)")
@@ -139,6 +143,8 @@ func Load(getenv func(string) string) (*Config, error) {
 func (c *Config) Print(w io.Writer) {
 	rows := []struct{ k, v string }{
 		{"HTTP_ADDR", c.HTTPAddr},
+		{"REQUEST_TIMEOUT", c.RequestTimeout.String()},
+		{"COOKIE_SECURE", fmt.Sprint(c.SecureCookies)},
 		{"TRUSTED_PROXIES", strings.Join(c.TrustedProxies, ",")},
 		{"MYSQL_DSN", maskDSN(c.MySQLDSN)},
 		{"DATA_DIR", c.DataDir},
@@ -157,7 +163,7 @@ func (c *Config) Print(w io.Writer) {
 		{"LOGIN_WINDOW", c.LoginWindow.String()},
 		{"OUTBOX_INTERVAL", c.OutboxInterval.String()},
 		{"WORKER_CONCURRENCY", fmt.Sprint(c.WorkerConcurrency)},
-		{"ID_NODE", fmt.Sprint(c.IDNode)},
+		{"ID_NODE", idNode(c.IDNode)},
 		{"ID_SHARD_BITS", fmt.Sprint(c.IDShardBits)},
 		{"EXIT_PASS_SECRET", mask(c.ExitPassSecret)},
 		{"WECHAT_APPID", c.WechatAppID},
@@ -192,4 +198,24 @@ func maskDSN(dsn string) string {
 		return cred[:colon] + ":****" + dsn[at:]
 	}
 	return dsn
+}
+
+// isLoopback reports whether addr (host:port) only listens on this machine.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func idNode(n int) string {
+	if n < 0 {
+		return "auto (leased in Redis)"
+	}
+	return fmt.Sprint(n)
 }

@@ -115,3 +115,15 @@ func (f Fields) Err(reason string) error {
 	}
 	return Invalid(reason, f...)
 }
+
+// ErrorMessage returns the human message of err without code and reason,
+// for nesting one error's text inside another's field.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
+
+func itoa(i int) string { return fmt.Sprint(i) }

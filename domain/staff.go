@@ -121,7 +121,13 @@ func (s *Staff) apply(p StaffPatch) {
 		s.Role = *p.Role
 	}
 	if p.StoreCodes != nil {
-		codes := slices.Clone(*p.StoreCodes)
+		// Store codes are upper case; normalising here keeps the check in
+		// CanAccessStore exact on both engines (MariaDB compares case-
+		// insensitively, SQLite does not).
+		codes := make([]string, len(*p.StoreCodes))
+		for i, c := range *p.StoreCodes {
+			codes[i] = strings.ToUpper(strings.TrimSpace(c))
+		}
 		slices.Sort(codes)
 		s.StoreCodes = slices.Compact(codes)
 	}
@@ -146,6 +152,12 @@ func (s *Staff) check() Fields {
 	}
 	if len(s.StoreCodes) > 500 {
 		fe.Add("store_codes", "at most 500 stores")
+	}
+	for _, c := range s.StoreCodes {
+		if !storeCodePattern.MatchString(c) {
+			fe.Add("store_codes", "%q is not a store code", c)
+			break
+		}
 	}
 	return fe
 }

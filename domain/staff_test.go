@@ -267,3 +267,21 @@ func TestAtLeastUnknownRequirementGrantsNothing(t *testing.T) {
 		t.Error("Authorize with an unknown required role let a clerk through")
 	}
 }
+
+// Store codes are normalised to upper case, so "demo01" grants DEMO01 on
+// either engine; something that is not a code at all is refused.
+func TestStaffStoreCodesNormalised(t *testing.T) {
+	role, hash := domain.RoleManager, "h"
+	codes := []string{" demo01", "DEMO01"}
+	s, err := domain.NewStaff(1, "mgr", domain.StaffPatch{Role: &role, PasswordHash: &hash, StoreCodes: &codes}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.StoreCodes) != 1 || s.StoreCodes[0] != "DEMO01" || !s.CanAccessStore("DEMO01") {
+		t.Fatalf("store codes %q", s.StoreCodes)
+	}
+	bad := []string{"no spaces allowed"}
+	if _, err := domain.NewStaff(2, "mgr2", domain.StaffPatch{Role: &role, PasswordHash: &hash, StoreCodes: &bad}, time.Now()); err == nil {
+		t.Fatal("a malformed store code was accepted")
+	}
+}

@@ -146,17 +146,20 @@ func (s *Store) check() Fields {
 	if _, err := time.LoadLocation(s.TimeZone); err != nil || s.TimeZone == "" || s.TimeZone == "Local" {
 		fe.Add("time_zone", "%q is not an IANA time zone such as Asia/Shanghai", s.TimeZone)
 	}
-	if s.Latitude.Abs().GreaterThan(latLimit) {
-		fe.Add("latitude", "must be between -90 and 90")
+	// Scales match the columns (DECIMAL(9,6), DECIMAL(5,4)): MariaDB would
+	// round more decimals silently and SQLite keep them, so the engines
+	// would disagree about what was stored.
+	if s.Latitude.Abs().GreaterThan(latLimit) || !s.Latitude.Equal(s.Latitude.Round(6)) {
+		fe.Add("latitude", "must be between -90 and 90, with at most 6 decimals")
 	}
-	if s.Longitude.Abs().GreaterThan(lngLimit) {
-		fe.Add("longitude", "must be between -180 and 180")
+	if s.Longitude.Abs().GreaterThan(lngLimit) || !s.Longitude.Equal(s.Longitude.Round(6)) {
+		fe.Add("longitude", "must be between -180 and 180, with at most 6 decimals")
 	}
 	if s.RadiusM < 0 || s.RadiusM > maxRadiusM {
 		fe.Add("radius_m", "must be between 0 (no geofence) and %d metres", maxRadiusM)
 	}
-	if s.AuditRate.IsNegative() || s.AuditRate.GreaterThan(one) {
-		fe.Add("audit_rate", "must be between 0 and 1")
+	if s.AuditRate.IsNegative() || s.AuditRate.GreaterThan(one) || !s.AuditRate.Equal(s.AuditRate.Round(4)) {
+		fe.Add("audit_rate", "must be between 0 and 1, with at most 4 decimals")
 	}
 	if s.MaxLines < 1 || s.MaxLines > 1000 {
 		fe.Add("max_lines", "must be between 1 and 1000")

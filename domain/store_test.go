@@ -241,3 +241,25 @@ func TestNewStoreMissingNameReportedOnce(t *testing.T) {
 		t.Fatalf("name errors = %q, want exactly [is required]", names)
 	}
 }
+
+// More decimals than the columns hold are refused, so both engines store
+// exactly what was accepted.
+func TestStoreDecimalScales(t *testing.T) {
+	name := "S"
+	for field, patch := range map[string]domain.StorePatch{
+		"latitude":   {Name: &name, Latitude: ptrDec("31.1234567")},
+		"longitude":  {Name: &name, Longitude: ptrDec("121.1234567")},
+		"audit_rate": {Name: &name, AuditRate: ptrDec("0.12345")},
+	} {
+		_, err := domain.NewStore(1, "AB01", patch, time.Now())
+		var de *domain.Error
+		if !errors.As(err, &de) || len(de.Fields) != 1 || de.Fields[0].Field != field {
+			t.Errorf("%s with too many decimals: %v", field, err)
+		}
+	}
+	if _, err := domain.NewStore(1, "AB01", domain.StorePatch{Name: &name, Latitude: ptrDec("31.123456"), AuditRate: ptrDec("0.1234")}, time.Now()); err != nil {
+		t.Errorf("the columns' own scale refused: %v", err)
+	}
+}
+
+func ptrDec(s string) *decimal.Decimal { d := decimal.RequireFromString(s); return &d }

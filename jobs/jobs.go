@@ -40,11 +40,13 @@ func Handle(fn func(ctx context.Context, t *asynq.Task) error) asynq.Handler {
 
 // NewServer builds the asynq worker server with scanpay's queues, a capped
 // exponential backoff and failures logged once per attempt.
-func NewServer(opt asynq.RedisConnOpt, concurrency int, log *slog.Logger) *asynq.Server {
+// shutdown is how long Shutdown waits for running tasks before handing
+// them back to the queue.
+func NewServer(opt asynq.RedisConnOpt, concurrency int, shutdown time.Duration, log *slog.Logger) *asynq.Server {
 	return asynq.NewServer(opt, asynq.Config{
 		Concurrency:     concurrency,
 		Queues:          queue.QueuePriorities,
-		ShutdownTimeout: 15 * time.Second,
+		ShutdownTimeout: max(shutdown, time.Second),
 		RetryDelayFunc: func(n int, _ error, _ *asynq.Task) time.Duration {
 			d := time.Second << min(n, 10)
 			return min(d, 10*time.Minute)

@@ -125,11 +125,3 @@ func TestSlogAdapterTagsAsynqLogs(t *testing.T) {
 		t.Errorf("%d of 5 lines tagged component=asynq:\n%s", n, out)
 	}
 }
-
-func TestNewServerBuildsWithoutRedis(t *testing.T) {
-	srv := NewServer(asynq.RedisClientOpt{Addr: "127.0.0.1:1"}, 2, slog.New(slog.DiscardHandler))
-	if srv == nil {
-		t.Fatal("nil server")
-	}
-	srv.Shutdown()
-}

@@ -1,9 +1,18 @@
 package jobs
 
-import "github.com/hibiken/asynq"
+import (
+	"github.com/hibiken/asynq"
+	"github.com/scanpay/scanpay/app"
+)
 
-// NewMux registers every task handler. Task families add themselves here
-// as they are built (payments, receipts, refunds, imports ...).
-func NewMux() *asynq.ServeMux {
-	return asynq.NewServeMux()
+// Handlers are the use cases the worker's tasks call.
+type Handlers struct {
+	Stock *app.Stock
+}
+
+// NewMux registers every task handler.
+func NewMux(h Handlers) *asynq.ServeMux {
+	mux := asynq.NewServeMux()
+	mux.Handle(app.TaskLowStock, handleLowStock(h.Stock))
+	return mux
 }

@@ -70,6 +70,11 @@ func withLimits(perIP, perUser int) option {
 	return func(h *harness) { h.limits.PerIP, h.limits.PerUsername = perIP, perUser }
 }
 
+// withTrustedProxies sets the load balancers whose X-Forwarded-For counts.
+func withTrustedProxies(list ...string) option {
+	return func(h *harness) { h.opts.TrustedProxies = list }
+}
+
 // withBodyLimit sets the request body limit in bytes.
 func withBodyLimit(n int) option { return func(h *harness) { h.opts.BodyLimit = n } }
 
@@ -148,15 +153,20 @@ func newTestAPI(t *testing.T, opts ...option) *testAPI {
 	if h.queues != nil {
 		queues = h.queues(api)
 	}
+	productRepo, itemRepo := mysql.NewProductRepo(api.DB), mysql.NewStoreItemRepo(api.DB)
+	outbox := mysql.NewOutboxRepo(api.DB, ids, clock)
 	api.Srv = httpapi.New(httpapi.Deps{
-		Auth:     auth,
-		Staff:    app.NewStaffAdmin(api.DB, staffRepo, storeRepo, hasher, ids, clock),
-		Stores:   app.NewStores(api.DB, storeRepo, ids, clock),
-		Checks:   checks,
-		Registry: prometheus.NewRegistry(),
-		OpenAPI:  docs.OpenAPI,
-		QueuesUI: queues,
-		Log:      slog.New(slog.NewJSONHandler(api.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Auth:       auth,
+		Staff:      app.NewStaffAdmin(api.DB, staffRepo, storeRepo, hasher, ids, clock),
+		Stores:     app.NewStores(api.DB, storeRepo, ids, clock),
+		Catalog:    app.NewCatalog(api.DB, productRepo, ids, clock),
+		StoreItems: app.NewStoreItems(api.DB, storeRepo, productRepo, itemRepo, clock),
+		Stock:      app.NewStock(api.DB, storeRepo, productRepo, itemRepo, mysql.NewStockRepo(api.DB), outbox, ids, clock),
+		Checks:     checks,
+		Registry:   prometheus.NewRegistry(),
+		OpenAPI:    docs.OpenAPI,
+		QueuesUI:   queues,
+		Log:        slog.New(slog.NewJSONHandler(api.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}, h.opts)
 	return api
 }

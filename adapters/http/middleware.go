@@ -1,11 +1,13 @@
 package http
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -56,7 +58,7 @@ func withRequestID(c *fiber.Ctx) error {
 func recoverPanics(c *fiber.Ctx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = &domain.Error{Code: domain.EINTERNAL, Message: "internal error", Err: fmt.Errorf("panic: %v", r)}
+			err = &domain.Error{Code: domain.EINTERNAL, Message: "internal error", Err: fmt.Errorf("panic: %v\n%s", r, debug.Stack())}
 		}
 	}()
 	return c.Next()
@@ -79,7 +81,7 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 
 // observe logs and measures every request. It calls the error handler
 // itself so that the status it records is the one the client gets.
-func observe(log *slog.Logger, m *httpMetrics, onError fiber.ErrorHandler) fiber.Handler {
+func observe(log *slog.Logger, m *httpMetrics, onError fiber.ErrorHandler, clientIP func(*fiber.Ctx) string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
 		if err := c.Next(); err != nil {
@@ -98,7 +100,7 @@ func observe(log *slog.Logger, m *httpMetrics, onError fiber.ErrorHandler) fiber
 		attrs := []slog.Attr{
 			slog.String("request_id", requestID(c)), slog.String("method", c.Method()),
 			slog.String("route", route), slog.String("path", c.Path()), slog.Int("status", status),
-			slog.Duration("duration", elapsed), slog.String("ip", c.IP()),
+			slog.Duration("duration", elapsed), slog.String("ip", clientIP(c)),
 		}
 		if s, ok := c.Locals(localStaff).(*domain.Staff); ok {
 			attrs = append(attrs, slog.Int64("staff_id", s.ID))
@@ -115,4 +117,18 @@ func routeLabel(c *fiber.Ctx) string {
 		return "unmatched"
 	}
 	return c.Route().Path
+}
+
+// withTimeout gives each request a deadline that database and Redis calls
+// inherit, so a stalled dependency yields a 503 instead of a hung request.
+func withTimeout(d time.Duration) fiber.Handler {
+	if d <= 0 {
+		d = 15 * time.Second
+	}
+	return func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), d)
+		defer cancel()
+		c.SetUserContext(ctx)
+		return c.Next()
+	}
 }

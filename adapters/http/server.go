@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -22,11 +23,15 @@ type Check struct {
 
 // Deps is what the HTTP adapter needs: use cases and a few ops hooks.
 type Deps struct {
-	Auth     *app.StaffAuth
-	Staff    *app.StaffAdmin
-	Stores   *app.Stores
-	Checks   []Check
-	Registry *prometheus.Registry
+	Auth   *app.StaffAuth
+	Staff  *app.StaffAdmin
+	Stores *app.Stores
+	// Catalog, StoreItems and Stock are the catalog and stock use cases.
+	Catalog    *app.Catalog
+	StoreItems *app.StoreItems
+	Stock      *app.Stock
+	Checks     []Check
+	Registry   *prometheus.Registry
 	// OpenAPI is the API description served at /openapi.yaml.
 	OpenAPI []byte
 	// QueuesUI is the asynqmon handler, mounted at /admin/queues for admins.
@@ -42,6 +47,9 @@ type Options struct {
 	TrustedProxies []string
 	// SecureCookies marks the staff cookie Secure (behind TLS).
 	SecureCookies bool
+	// RequestTimeout bounds the work of one request (database and Redis
+	// calls see it as their context deadline); 0 means 15 s.
+	RequestTimeout time.Duration
 }
 
 // QueuesPath is where the asynqmon UI lives.
@@ -49,9 +57,10 @@ const QueuesPath = "/admin/queues"
 
 // Server holds the fiber app and its dependencies.
 type Server struct {
-	App  *fiber.App
-	deps Deps
-	opts Options
+	App     *fiber.App
+	deps    Deps
+	opts    Options
+	trusted []*net.IPNet
 }
 
 // New builds the fiber app with every route registered.
@@ -66,14 +75,9 @@ func New(deps Deps, opts Options) *Server {
 		DisableStartupMessage: true,
 		AppName:               "scanpay",
 	}
-	if len(opts.TrustedProxies) > 0 {
-		cfg.ProxyHeader = fiber.HeaderXForwardedFor
-		cfg.EnableTrustedProxyCheck = true
-		cfg.TrustedProxies = opts.TrustedProxies
-	}
-	s := &Server{App: fiber.New(cfg), deps: deps, opts: opts}
+	s := &Server{App: fiber.New(cfg), deps: deps, opts: opts, trusted: trustedNets(opts.TrustedProxies)}
 	metrics := newHTTPMetrics(deps.Registry)
-	s.App.Use(withRequestID, observe(deps.Log, metrics, onError), recoverPanics)
+	s.App.Use(withRequestID, observe(deps.Log, metrics, onError, s.clientIP), recoverPanics, withTimeout(opts.RequestTimeout))
 	s.routes()
 	return s
 }
@@ -104,6 +108,20 @@ func (s *Server) routes() {
 	v1.Post("/stores", auth, admin, s.createStore)
 	v1.Get("/stores/:code", auth, s.getStore)
 	v1.Patch("/stores/:code", auth, admin, s.updateStore)
+
+	// Catalog and stock: role and store checks live in the use cases, as
+	// they depend on the store in the path.
+	v1.Get("/products", auth, s.listProducts)
+	v1.Post("/products", auth, s.createProduct)
+	v1.Get("/products/:sku", auth, s.getProduct)
+	v1.Patch("/products/:sku", auth, s.updateProduct)
+	v1.Get("/stores/:code/items", auth, s.listStoreItems)
+	v1.Get("/stores/:code/items/:sku", auth, s.getStoreItem)
+	v1.Put("/stores/:code/items/:sku", auth, s.putStoreItem)
+	v1.Post("/stores/:code/stock-movements", auth, s.postMovement)
+	v1.Get("/stores/:code/stock", auth, s.listStock)
+	v1.Get("/stores/:code/stock/:sku/movements", auth, s.listMovements)
+	v1.Get("/stores/:code/stock-alerts", auth, s.listStockAlerts)
 }
 
 // Routes lists every registered method and path, for the OpenAPI test.

@@ -47,7 +47,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	sess, err := s.deps.Auth.Login(c.UserContext(), req.Username, req.Password, c.IP())
+	sess, err := s.deps.Auth.Login(c.UserContext(), req.Username, req.Password, s.clientIP(c))
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -47,6 +48,8 @@ type DB struct {
 	Dialect Dialect
 	// onOutbox runs after a commit that wrote outbox rows (see Tx).
 	onOutbox func()
+	// writeLock serialises transactions on SQLite; nil on MySQL.
+	writeLock *sync.Mutex
 }
 
 // Open connects to MySQL/MariaDB (DSN set) or SQLite (DSN empty) and checks
@@ -86,6 +89,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	sqlDB.SetMaxIdleConns(o.MaxIdleConns)
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	db := &DB{gorm: g, sql: sqlDB, Dialect: dialect}
+	if dialect == DialectSQLite {
+		db.writeLock = &sync.Mutex{}
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := db.Ping(pingCtx); err != nil {
@@ -95,10 +101,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	return db, nil
 }
 
-// mysqlDSN adds the settings scanpay relies on: times as time.Time in UTC
-// and utf8mb4, unless the operator set them already.
+// mysqlDSN adds the settings scanpay relies on (times as time.Time in UTC,
+// utf8mb4, network timeouts) unless the operator set them already.
 func mysqlDSN(dsn string) string {
-	params := map[string]string{"parseTime": "true", "loc": "UTC", "charset": "utf8mb4"}
+	// Timeouts: a database that stops answering (a partition, a hung
+	// failover) must turn into errors, not requests that hang forever.
+	params := map[string]string{"parseTime": "true", "loc": "UTC", "charset": "utf8mb4",
+		"timeout": "5s", "readTimeout": "30s", "writeTimeout": "30s"}
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"

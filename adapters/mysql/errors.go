@@ -24,6 +24,10 @@ func mapErr(err error) error {
 	if errors.As(err, &de) {
 		return err
 	}
+	if errors.Is(err, context.Canceled) {
+		// The caller gave up (client went away, shutdown): not our fault.
+		return &domain.Error{Code: domain.EUNAVAILABLE, Reason: "request_canceled", Message: "the request was cancelled", Err: err}
+	}
 	if isUnavailable(err) {
 		return domain.Unavailable("database", err)
 	}
@@ -38,10 +42,11 @@ func isUnavailable(err error) bool {
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &netErr):
 		return true
 	case errors.As(err, &myErr):
-		// 1040 too many connections, 1205 lock wait timeout, 1213 deadlock,
-		// 2006/2013 server gone: all pass when retried.
+		// 1040 too many connections, 1053 server shutdown, 1205 lock wait
+		// timeout, 1213 deadlock, 1290 read-only (failover), 1927 connection
+		// killed, 2006/2013 server gone: all pass when retried.
 		switch myErr.Number {
-		case 1040, 1205, 1213, 2006, 2013:
+		case 1040, 1053, 1205, 1213, 1290, 1927, 2006, 2013:
 			return true
 		}
 	}
@@ -60,3 +65,10 @@ func isDuplicate(err error) bool {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
+
+// isDeadlock reports InnoDB's deadlock error (1213), after which the whole
+// transaction was rolled back and may simply run again.
+func isDeadlock(err error) bool {
+	var myErr *gomysql.MySQLError
+	return errors.As(err, &myErr) && myErr.Number == 1213
+}

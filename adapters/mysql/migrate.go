@@ -2,10 +2,12 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 
 	"github.com/pressly/goose/v3"
+	"github.com/scanpay/scanpay/domain"
 	"github.com/scanpay/scanpay/migrations"
 )
 
@@ -19,16 +21,46 @@ func (db *DB) migrator() (*goose.Provider, error) {
 }
 
 // MigrateUp applies every pending migration and reports how many ran.
-func (db *DB) MigrateUp(ctx context.Context) (int, error) {
-	p, err := db.migrator()
-	if err != nil {
-		return 0, err
+// Processes starting together take turns (Exclusive), so a rolling deploy
+// does not run one DDL twice.
+func (db *DB) MigrateUp(ctx context.Context) (n int, err error) {
+	err = db.Exclusive(ctx, "scanpay_migrate", func() error {
+		p, err := db.migrator()
+		if err != nil {
+			return err
+		}
+		res, err := p.Up(ctx)
+		n = len(res)
+		if err != nil {
+			return fmt.Errorf("migrate up: %w", err)
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Exclusive runs fn while holding a database-wide named lock (MySQL
+// GET_LOCK on its own connection), so only one process at a time migrates
+// or seeds. SQLite is one process's file; there the call just runs fn.
+func (db *DB) Exclusive(ctx context.Context, name string, fn func() error) error {
+	if db.Dialect != DialectMySQL {
+		return fn()
 	}
-	res, err := p.Up(ctx)
+	conn, err := db.sql.Conn(ctx)
 	if err != nil {
-		return len(res), fmt.Errorf("migrate up: %w", err)
+		return mapErr(err)
 	}
-	return len(res), nil
+	defer conn.Close()
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 120)", name).Scan(&got); err != nil {
+		return mapErr(err)
+	}
+	if got.Int64 != 1 {
+		return domain.Errorf(domain.EUNAVAILABLE, "lock_timeout", "another process held lock %s for 2 minutes", name)
+	}
+	// The lock also dies with the connection, so a failed release is harmless.
+	defer func() { _, _ = conn.ExecContext(context.Background(), "SELECT RELEASE_LOCK(?)", name) }()
+	return fn()
 }
 
 // MigrateDown rolls back the newest applied migration.

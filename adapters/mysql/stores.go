@@ -94,25 +94,30 @@ func (r *StoreRepo) ListStores(ctx context.Context, p domain.Page) ([]*domain.St
 	return out, nil
 }
 
-// UpdateStore locks the store row, lets fn change it and saves the result.
-// It must run inside a transaction for the lock to mean anything.
+// UpdateStore locks the store row, lets fn change it and saves the result,
+// in its own transaction or the caller's.
 func (r *StoreRepo) UpdateStore(ctx context.Context, code string, fn func(*domain.Store) error) (*domain.Store, error) {
-	s, err := r.load(ctx, code, true)
-	if err != nil {
-		return nil, err
-	}
-	if err := fn(s); err != nil {
-		return nil, err
-	}
-	// A map, not the row struct: gorm would replace updated_at with its own
-	// clock and skip zero values (radius 0, active false) in a struct.
-	err = r.db.conn(ctx).Model(&storeRow{}).Where("id = ?", s.ID).Updates(map[string]any{
-		"name": s.Name, "time_zone": s.TimeZone, "latitude": s.Latitude, "longitude": s.Longitude,
-		"radius_m": s.RadiusM, "audit_rate": s.AuditRate, "max_lines": s.MaxLines, "max_line_qty": s.MaxLineQty,
-		"max_basket_total": s.MaxBasketTotal, "active": s.Active, "updated_at": utcTime(s.UpdatedAt),
-	}).Error
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	return s, nil
+	var out *domain.Store
+	err := r.db.WithinTx(ctx, func(ctx context.Context) error {
+		s, err := r.load(ctx, code, true)
+		if err != nil {
+			return err
+		}
+		if err := fn(s); err != nil {
+			return err
+		}
+		// A map, not the row struct: gorm would replace updated_at with its
+		// own clock and skip zero values (radius 0, active false) in a struct.
+		err = r.db.conn(ctx).Model(&storeRow{}).Where("id = ?", s.ID).Updates(map[string]any{
+			"name": s.Name, "time_zone": s.TimeZone, "latitude": s.Latitude, "longitude": s.Longitude,
+			"radius_m": s.RadiusM, "audit_rate": s.AuditRate, "max_lines": s.MaxLines, "max_line_qty": s.MaxLineQty,
+			"max_basket_total": s.MaxBasketTotal, "active": s.Active, "updated_at": utcTime(s.UpdatedAt),
+		}).Error
+		if err != nil {
+			return mapErr(err)
+		}
+		out = s
+		return nil
+	})
+	return out, err
 }

@@ -23,6 +23,28 @@ func (db *DB) WithinTx(ctx context.Context, fn func(ctx context.Context) error) 
 	if _, ok := ctx.Value(txKey{}).(*txState); ok {
 		return fn(ctx)
 	}
+	if db.writeLock != nil {
+		// SQLite has one writer. Queueing writers here, in order, beats
+		// letting them spin in SQLite's busy handler, which sleeps in
+		// growing steps and gives up with SQLITE_BUSY under contention.
+		db.writeLock.Lock()
+		defer db.writeLock.Unlock()
+	}
+	for attempt := 1; ; attempt++ {
+		err := db.runTx(ctx, fn)
+		if attempt < maxTxAttempts && isDeadlock(err) {
+			// InnoDB picked this transaction as a deadlock victim and rolled
+			// it back whole; running it again is what the manual advises.
+			continue
+		}
+		return err
+	}
+}
+
+// maxTxAttempts bounds deadlock retries of one transaction.
+const maxTxAttempts = 3
+
+func (db *DB) runTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	st := &txState{}
 	var fnErr error
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -17,6 +17,7 @@ type Proxy struct {
 	ln     net.Listener
 	target string
 	down   atomic.Bool
+	silent atomic.Bool
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 }
@@ -45,6 +46,16 @@ func (p *Proxy) SetDown(down bool) {
 	}
 }
 
+// SetSilent switches a partition on or off: connections stay open but no
+// byte passes either way, like a host that vanished without a reset. This
+// is the case timeouts exist for.
+func (p *Proxy) SetSilent(silent bool) {
+	p.silent.Store(silent)
+	if silent {
+		p.dropAll()
+	}
+}
+
 func (p *Proxy) dropAll() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -68,6 +79,10 @@ func (p *Proxy) serve() {
 		}
 		if p.down.Load() {
 			in.Close()
+			continue
+		}
+		if p.silent.Load() {
+			p.track(in) // held open, never answered, closed on cleanup
 			continue
 		}
 		out, err := net.Dial("tcp", p.target)

@@ -1,0 +1,126 @@
+package mysql
+
+import (
+	"context"
+
+	"github.com/scanpay/scanpay/domain"
+	"github.com/shopspring/decimal"
+)
+
+type storeItemRow struct {
+	StoreID      int64 `gorm:"primaryKey;autoIncrement:false"`
+	ProductID    int64 `gorm:"primaryKey;autoIncrement:false"`
+	Price        decimal.Decimal
+	MemberPrice  decimal.NullDecimal
+	Active       bool
+	ReorderPoint decimal.Decimal
+	PLU          *string `gorm:"column:plu"`
+	UpdatedAt    utcTime
+}
+
+func (storeItemRow) TableName() string { return "store_items" }
+
+// StoreItemRepo implements domain.StoreItemRepository.
+type StoreItemRepo struct{ db *DB }
+
+var _ domain.StoreItemRepository = (*StoreItemRepo)(nil)
+
+// NewStoreItemRepo returns the store item repository on db.
+func NewStoreItemRepo(db *DB) *StoreItemRepo { return &StoreItemRepo{db: db} }
+
+// PutStoreItem creates or replaces a store's item. It is not an upsert
+// statement on purpose: MySQL's ON DUPLICATE KEY fires on any unique key,
+// so a PLU clash would silently rewrite another item.
+func (r *StoreItemRepo) PutStoreItem(ctx context.Context, it *domain.StoreItem) error {
+	return r.db.WithinTx(ctx, func(ctx context.Context) error {
+		db := r.db.conn(ctx)
+		if it.PLU != "" {
+			var other []struct{ SKU string }
+			err := db.Table("store_items si").Select("p.sku").Joins("JOIN products p ON p.id = si.product_id").
+				Where("si.store_id = ? AND si.plu = ? AND si.product_id <> ?", it.StoreID, it.PLU, it.Product.ID).Scan(&other).Error
+			if err != nil {
+				return mapErr(err)
+			}
+			if len(other) > 0 {
+				return domain.Errorf(domain.ECONFLICT, "plu_taken", "PLU %s is already used by SKU %s in this store", it.PLU, other[0].SKU)
+			}
+		}
+		row := storeItemRow{StoreID: it.StoreID, ProductID: it.Product.ID, Price: it.Price, Active: it.Active,
+			ReorderPoint: it.ReorderPoint, UpdatedAt: utcTime(it.UpdatedAt)}
+		if it.Member != nil {
+			row.MemberPrice = decimal.NewNullDecimal(*it.Member)
+		}
+		if it.PLU != "" {
+			row.PLU = &it.PLU
+		}
+		var n int64
+		if err := db.Model(&storeItemRow{}).Where("store_id = ? AND product_id = ?", it.StoreID, it.Product.ID).Count(&n).Error; err != nil {
+			return mapErr(err)
+		}
+		if n == 0 {
+			err := db.Create(&row).Error
+			if err == nil {
+				return nil
+			}
+			if !isDuplicate(err) {
+				return mapErr(err)
+			}
+			// Another request created it a moment ago: replace it below.
+		}
+		return mapErr(db.Model(&storeItemRow{}).Where("store_id = ? AND product_id = ?", it.StoreID, it.Product.ID).
+			Updates(map[string]any{"price": row.Price, "member_price": row.MemberPrice, "active": row.Active,
+				"reorder_point": row.ReorderPoint, "plu": row.PLU, "updated_at": row.UpdatedAt}).Error)
+	})
+}
+
+// storeItemView is a store item joined with its product.
+type storeItemView struct {
+	storeItemRow
+	productRow `gorm:"embedded;embeddedPrefix:p_"`
+}
+
+const storeItemSelect = "si.store_id, si.product_id, si.price, si.member_price, si.active, si.reorder_point, si.plu, si.updated_at, " +
+	"p.id AS p_id, p.sku AS p_sku, p.name AS p_name, p.unit AS p_unit, p.tax_rate AS p_tax_rate, p.category AS p_category, " +
+	"p.age_restricted AS p_age_restricted, p.active AS p_active, p.created_at AS p_created_at, p.updated_at AS p_updated_at"
+
+func (v storeItemView) toDomain() *domain.StoreItem {
+	it := &domain.StoreItem{StoreID: v.StoreID, Product: v.productRow.toDomain(), Price: v.Price,
+		Active: v.storeItemRow.Active, ReorderPoint: v.ReorderPoint, UpdatedAt: v.storeItemRow.UpdatedAt.Time()}
+	if v.MemberPrice.Valid {
+		m := v.MemberPrice.Decimal
+		it.Member = &m
+	}
+	if v.PLU != nil {
+		it.PLU = *v.PLU
+	}
+	return it
+}
+
+// StoreItem loads one item with its product.
+func (r *StoreItemRepo) StoreItem(ctx context.Context, storeID, productID int64) (*domain.StoreItem, error) {
+	var v []storeItemView
+	err := r.db.conn(ctx).Table("store_items si").Select(storeItemSelect).Joins("JOIN products p ON p.id = si.product_id").
+		Where("si.store_id = ? AND si.product_id = ?", storeID, productID).Scan(&v).Error
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if len(v) == 0 {
+		return nil, domain.Errorf(domain.ENOTFOUND, "store_item_not_found", "the product is not sold in this store")
+	}
+	return v[0].toDomain(), nil
+}
+
+// ListStoreItems pages through a store's items by product id.
+func (r *StoreItemRepo) ListStoreItems(ctx context.Context, storeID int64, p domain.Page) ([]*domain.StoreItem, error) {
+	var v []storeItemView
+	err := r.db.conn(ctx).Table("store_items si").Select(storeItemSelect).Joins("JOIN products p ON p.id = si.product_id").
+		Where("si.store_id = ? AND si.product_id > ?", storeID, p.After).Order("si.product_id").Limit(p.Limit).Scan(&v).Error
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	out := make([]*domain.StoreItem, len(v))
+	for i := range v {
+		out[i] = v[i].toDomain()
+	}
+	return out, nil
+}
