@@ -128,6 +128,9 @@ func (a *StaffAuth) Authenticate(ctx context.Context, token string) (*domain.Sta
 	if !s.Active {
 		return nil, domain.Errorf(domain.EUNAUTHORIZED, "staff_inactive", "this account is disabled")
 	}
+	if s.TokenRevoked(claims.IssuedAt) {
+		return nil, domain.Errorf(domain.EUNAUTHORIZED, "token_revoked", "the password changed after this token was issued; log in again")
+	}
 	return s, nil
 }
 

@@ -35,6 +35,7 @@ type PasswordHasher interface {
 // StaffClaims is what a verified staff token says.
 type StaffClaims struct {
 	StaffID   int64
+	IssuedAt  time.Time
 	ExpiresAt time.Time
 }
 

@@ -46,9 +46,14 @@ type Staff struct {
 	Role         Role
 	StoreCodes   []string
 	PasswordHash string // bcrypt; never leaves the server
-	Active       bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// PasswordChangedAt is when the password was last set; tokens issued
+	// before it are refused.
+	PasswordChangedAt time.Time
+	Active            bool
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+
+	passwordSet bool // apply saw a new password hash
 }
 
 var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,31}$`)
@@ -92,6 +97,7 @@ func NewStaff(id int64, username string, p StaffPatch, now time.Time) (*Staff, e
 		fe.Add("password", "is required")
 	}
 	s.apply(p)
+	s.PasswordChangedAt, s.passwordSet = now, false
 	if p.Role != nil {
 		fe = append(fe, s.check()...)
 	}
@@ -105,6 +111,9 @@ func NewStaff(id int64, username string, p StaffPatch, now time.Time) (*Staff, e
 func (s *Staff) Update(p StaffPatch, now time.Time) error {
 	next := *s
 	next.apply(p)
+	if next.passwordSet {
+		next.PasswordChangedAt, next.passwordSet = now, false
+	}
 	if err := Fields(next.check()).Err("staff_invalid"); err != nil {
 		return err
 	}
@@ -133,6 +142,7 @@ func (s *Staff) apply(p StaffPatch) {
 	}
 	if p.PasswordHash != nil {
 		s.PasswordHash = *p.PasswordHash
+		s.passwordSet = true
 	}
 	if p.Active != nil {
 		s.Active = *p.Active
@@ -180,4 +190,11 @@ func (s *Staff) Authorize(min Role, store string) error {
 		return Errorf(EFORBIDDEN, "store_not_assigned", "you are not assigned to store %s", store)
 	}
 	return nil
+}
+
+// TokenRevoked reports whether a token issued at issuedAt predates the
+// last password change. Token times have whole seconds, so the change is
+// compared at that precision: a login in the same second still works.
+func (s *Staff) TokenRevoked(issuedAt time.Time) bool {
+	return issuedAt.Before(s.PasswordChangedAt.Truncate(time.Second))
 }

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,8 +35,24 @@ func (s *Server) requireStaffPage(c *fiber.Ctx) error {
 	token := bearer(c)
 	if token == "" {
 		token = c.Cookies(staffCookie)
+		if token != "" && c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead && !sameOrigin(c) {
+			// A cookie rides along on requests other sites trigger; the
+			// queue UI's buttons (delete, archive) must come from our page.
+			return domain.Errorf(domain.EFORBIDDEN, "cross_site_request", "this change must come from the queue page itself")
+		}
 	}
 	return s.authenticate(c, token)
+}
+
+// sameOrigin reports whether the browser says the request comes from our
+// own pages: Sec-Fetch-Site when sent, else the Origin's host.
+func sameOrigin(c *fiber.Ctx) bool {
+	if site := c.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin"
+	}
+	origin := c.Get(fiber.HeaderOrigin)
+	u, err := url.Parse(origin)
+	return origin != "" && err == nil && u.Host == c.Hostname()
 }
 
 func (s *Server) authenticate(c *fiber.Ctx, token string) error {

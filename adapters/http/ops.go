@@ -32,7 +32,10 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 			defer wg.Done()
 			state := "ok"
 			if err := chk.Ping(ctx); err != nil {
-				state = "down: " + err.Error()
+				// The cause (hosts, ports) goes to the log, not to whoever
+				// can reach this unauthenticated endpoint.
+				state = "down"
+				s.deps.Log.Warn("readiness check failed", "check", chk.Name, "err", err)
 			}
 			mu.Lock()
 			defer mu.Unlock()

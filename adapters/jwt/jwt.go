@@ -63,5 +63,9 @@ func (t *Tokens) VerifyStaff(token string, now time.Time) (app.StaffClaims, erro
 	if err != nil {
 		return app.StaffClaims{}, domain.Errorf(domain.EUNAUTHORIZED, "token_invalid", "the token has no valid subject")
 	}
-	return app.StaffClaims{StaffID: id, ExpiresAt: claims.ExpiresAt.Time}, nil
+	out := app.StaffClaims{StaffID: id, ExpiresAt: claims.ExpiresAt.Time}
+	if claims.IssuedAt != nil {
+		out.IssuedAt = claims.IssuedAt.Time
+	}
+	return out, nil
 }

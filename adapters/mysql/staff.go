@@ -8,14 +8,15 @@ import (
 )
 
 type staffRow struct {
-	ID           int64 `gorm:"primaryKey;autoIncrement:false"`
-	Username     string
-	DisplayName  string
-	Role         string
-	PasswordHash string
-	Active       bool
-	CreatedAt    utcTime
-	UpdatedAt    utcTime
+	ID                int64 `gorm:"primaryKey;autoIncrement:false"`
+	Username          string
+	DisplayName       string
+	Role              string
+	PasswordHash      string
+	PasswordChangedAt *utcTime
+	Active            bool
+	CreatedAt         utcTime
+	UpdatedAt         utcTime
 }
 
 func (staffRow) TableName() string { return "staff" }
@@ -39,7 +40,7 @@ func NewStaffRepo(db *DB) *StaffRepo { return &StaffRepo{db: db} }
 func (r *StaffRepo) CreateStaff(ctx context.Context, s *domain.Staff) error {
 	return r.db.WithinTx(ctx, func(ctx context.Context) error {
 		row := staffRow{ID: s.ID, Username: s.Username, DisplayName: s.DisplayName, Role: string(s.Role),
-			PasswordHash: s.PasswordHash, Active: s.Active, CreatedAt: utcTime(s.CreatedAt), UpdatedAt: utcTime(s.UpdatedAt)}
+			PasswordHash: s.PasswordHash, PasswordChangedAt: optTime(s.PasswordChangedAt), Active: s.Active, CreatedAt: utcTime(s.CreatedAt), UpdatedAt: utcTime(s.UpdatedAt)}
 		if err := r.db.conn(ctx).Create(&row).Error; err != nil {
 			if isDuplicate(err) {
 				return domain.Errorf(domain.ECONFLICT, "username_taken", "username %s is already used", s.Username)
@@ -103,6 +104,9 @@ func (r *StaffRepo) withStores(ctx context.Context, rows []staffRow) ([]*domain.
 		out[i] = &domain.Staff{ID: row.ID, Username: row.Username, DisplayName: row.DisplayName,
 			Role: domain.Role(row.Role), PasswordHash: row.PasswordHash, Active: row.Active,
 			CreatedAt: row.CreatedAt.Time(), UpdatedAt: row.UpdatedAt.Time(), StoreCodes: []string{}}
+		if row.PasswordChangedAt != nil {
+			out[i].PasswordChangedAt = row.PasswordChangedAt.Time()
+		}
 		byID[row.ID] = out[i]
 		ids[i] = row.ID
 	}
@@ -143,7 +147,8 @@ func (r *StaffRepo) UpdateStaff(ctx context.Context, id int64, fn func(*domain.S
 		}
 		err = r.db.conn(ctx).Model(&staffRow{}).Where("id = ?", id).Updates(map[string]any{
 			"display_name": s.DisplayName, "role": string(s.Role), "password_hash": s.PasswordHash,
-			"active": s.Active, "updated_at": utcTime(s.UpdatedAt),
+			"password_changed_at": optTime(s.PasswordChangedAt),
+			"active":              s.Active, "updated_at": utcTime(s.UpdatedAt),
 		}).Error
 		if err != nil {
 			return mapErr(err)

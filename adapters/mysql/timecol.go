@@ -50,3 +50,12 @@ func (t utcTime) Value() (driver.Value, error) {
 
 // Time returns the value as a time.Time in UTC.
 func (t utcTime) Time() time.Time { return time.Time(t).UTC() }
+
+// optTime stores a zero time as NULL.
+func optTime(t time.Time) *utcTime {
+	if t.IsZero() {
+		return nil
+	}
+	u := utcTime(t)
+	return &u
+}
