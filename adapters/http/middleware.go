@@ -42,6 +42,10 @@ func incomingRequestID(c *fiber.Ctx) string {
 	if in := c.Get(fiber.HeaderXRequestID); requestIDPattern.MatchString(in) {
 		return utils.CopyString(in)
 	}
+	return newRequestID()
+}
+
+func newRequestID() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)

@@ -261,3 +261,13 @@ func assertOnlyDemoStore(t *testing.T, api *testAPI, token string) {
 		t.Errorf("stores %+v, want only DEMO01", list.Items)
 	}
 }
+
+// A method fiber does not know is refused in the API's error format too.
+func TestUnknownMethodIsProblemJSON(t *testing.T) {
+	api := newTestAPI(t)
+	resp, body := api.do(t, "PROPFIND", "/v1/admin/stores", nil, "", "X-Request-Id", "trace-42")
+	p := wantProblem(t, resp, body, http.StatusMethodNotAllowed, "method_not_allowed", "method_unknown")
+	if p.RequestID != "trace-42" {
+		t.Fatalf("request id %q", p.RequestID)
+	}
+}

@@ -76,6 +76,7 @@ func New(deps Deps, opts Options) *Server {
 		AppName:               "scanpay",
 	}
 	s := &Server{App: fiber.New(cfg), deps: deps, opts: opts, trusted: trustedNets(opts.TrustedProxies)}
+	s.App.Server().Handler = refuseUnknownMethods(s.App.Server().Handler)
 	metrics := newHTTPMetrics(deps.Registry)
 	s.App.Use(withRequestID, observe(deps.Log, metrics, onError, s.clientIP), recoverPanics, withTimeout(opts.RequestTimeout))
 	s.routes()
