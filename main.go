@@ -74,7 +74,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "create-admin":
 		return runCreateAdmin(ctx, cfg, log, args[1:], getenv("ADMIN_PASSWORD"), stdout)
 	}
-	cfg.Print(stdout)
+	if cfg.LogFormat == "json" {
+		// One structured line, so JSON log pipelines can parse start-up too.
+		attrs := []any{"mode", cfg.Mode()}
+		for _, kv := range cfg.Settings() {
+			attrs = append(attrs, kv.Key, kv.Value)
+		}
+		log.Info("configuration", attrs...)
+	} else {
+		cfg.Print(stdout)
+	}
 	return runService(ctx, cfg, cmd, log)
 }
 
@@ -126,7 +135,7 @@ func runCreateAdmin(ctx context.Context, cfg *config.Config, log *slog.Logger, a
 	if err != nil {
 		return err
 	}
-	seeder := app.NewSeeder(db, mysql.NewStoreRepo(db), mysql.NewStaffRepo(db), bcrypt.New(0), ids, app.SystemClock{})
+	seeder := app.NewSeeder(db, mysql.SeedRepos(db), bcrypt.New(0), ids, app.SystemClock{})
 	st, err := seeder.CreateAdmin(ctx, args[0], password)
 	if err != nil {
 		return err

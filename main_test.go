@@ -135,6 +135,17 @@ func TestRunEmbeddedServesDemo(t *testing.T) {
 	if code != http.StatusCreated || body["token"] == "" {
 		t.Fatalf("demo admin login: %d %v", code, body)
 	}
+	// The WeChat stand-in runs in-process: entry codes work offline.
+	req, _ := http.NewRequest(http.MethodGet, "http://"+s.addr+"/v1/admin/stores/DEMO01/entry-code", nil)
+	req.Header.Set("Authorization", "Bearer "+body["token"].(string))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("entry code in embedded mode: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
 	if !strings.Contains(s.out.String(), "embedded (SQLite + in-process Redis)") {
 		t.Fatalf("start-up output does not say embedded mode:\n%s", s.out.String())
 	}

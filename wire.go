@@ -24,6 +24,8 @@ import (
 	"github.com/scanpay/scanpay/adapters/mysql"
 	"github.com/scanpay/scanpay/adapters/queue"
 	redisadapter "github.com/scanpay/scanpay/adapters/redis"
+	"github.com/scanpay/scanpay/adapters/wechat"
+	"github.com/scanpay/scanpay/adapters/wechat/wechattest"
 	"github.com/scanpay/scanpay/app"
 	"github.com/scanpay/scanpay/config"
 	"github.com/scanpay/scanpay/docs"
@@ -60,6 +62,22 @@ type system struct {
 	http      *httpapi.Server
 	handlers  jobs.Handlers
 	lease     *redisadapter.NodeLease // nil when ID_NODE is set
+	wechat    *wechattest.Server      // the fake WeChat, embedded mode only
+}
+
+// miniProgram is the WeChat client: on the real API when WECHAT_APPID is
+// set, on the in-process fake in embedded mode, else none.
+func (s *system) miniProgram() app.MiniProgram {
+	cfg := s.cfg
+	if cfg.WechatAppID != "" {
+		return wechat.New(wechat.Config{AppID: cfg.WechatAppID, Secret: cfg.WechatSecret, BaseURL: cfg.WechatAPIBase})
+	}
+	if s.wechat == nil {
+		return nil
+	}
+	appID, secret := s.wechat.Credentials()
+	// Entry codes of the fake come from "develop": no released page to check.
+	return wechat.New(wechat.Config{AppID: appID, Secret: secret, BaseURL: s.wechat.URL, EnvVersion: "develop"})
 }
 
 // build opens the database and Redis (real or embedded), migrates (when
@@ -86,6 +104,13 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 		if cfg.JWTSecret, err = embeddedJWTSecret(cfg.DataDir); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.Embedded() && cfg.WechatAppID == "" {
+		if s.wechat, err = wechattest.Start(); err != nil {
+			return nil, fmt.Errorf("start the WeChat stand-in: %w", err)
+		}
+		s.wechat.SetDevCodes(true)
+		log.Info("WeChat stand-in started (embedded mode)", "url", s.wechat.URL)
 	}
 	addr := cfg.RedisAddr
 	if addr == "" {
@@ -124,14 +149,17 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 	outbox := mysql.NewOutboxRepo(s.db, ids, clock)
 	productRepo, itemRepo, stockRepo := mysql.NewProductRepo(s.db), mysql.NewStoreItemRepo(s.db), mysql.NewStockRepo(s.db)
 	stock := app.NewStock(s.db, storeRepo, productRepo, itemRepo, stockRepo, outbox, ids, clock)
-	s.handlers = jobs.Handlers{Stock: stock}
+	bulkRepo := mysql.NewCatalogBulkRepo(s.db)
+	imports := app.NewImports(app.ImportsDeps{Tx: s.db, Imports: mysql.NewImportRepo(s.db), Catalog: bulkRepo,
+		Stores: storeRepo, Staff: staffRepo, Outbox: outbox, IDs: ids, Clock: clock})
+	s.handlers = jobs.Handlers{Stock: stock, Imports: imports}
 	s.relay = app.NewOutboxRelay(outbox, s.queue, clock, relayOwner(), log)
 	s.db.OnOutboxCommit(s.relay.Kick)
 
 	if cfg.DemoSeed {
 		var n int
 		err := s.db.Exclusive(ctx, "scanpay_seed", func() (err error) {
-			n, err = app.NewSeeder(s.db, storeRepo, staffRepo, hasher, ids, clock).SeedDemo(ctx)
+			n, err = app.NewSeeder(s.db, mysql.SeedRepos(s.db), hasher, ids, clock).SeedDemo(ctx)
 			return err
 		})
 		if err != nil {
@@ -152,10 +180,13 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 	s.http = httpapi.New(httpapi.Deps{
 		Auth:       auth,
 		Staff:      app.NewStaffAdmin(s.db, staffRepo, storeRepo, hasher, ids, clock),
-		Stores:     app.NewStores(s.db, storeRepo, ids, clock),
+		Stores:     app.NewStores(s.db, storeRepo, ids, clock, s.miniProgram(), cfg.WechatEntryPage),
 		Catalog:    app.NewCatalog(s.db, productRepo, ids, clock),
 		StoreItems: app.NewStoreItems(s.db, storeRepo, productRepo, itemRepo, clock),
 		Stock:      stock,
+		LabelRules: app.NewLabelRules(storeRepo, mysql.NewLabelRuleRepo(s.db), itemRepo, ids, clock),
+		Imports:    imports,
+		Exports:    app.NewExports(storeRepo, itemRepo, bulkRepo),
 		Checks: []httpapi.Check{
 			{Name: "database", Ping: s.db.Ping},
 			{Name: "redis", Ping: func(ctx context.Context) error { return s.redis.Ping(ctx).Err() }},
@@ -165,7 +196,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 		QueuesUI: asynqmon.New(asynqmon.Options{RootPath: httpapi.QueuesPath, RedisConnOpt: s.redisOpt}),
 		Log:      log,
 	}, httpapi.Options{BodyLimit: cfg.BodyLimitBytes, TrustedProxies: cfg.TrustedProxies,
-		SecureCookies: cfg.SecureCookies, RequestTimeout: cfg.RequestTimeout})
+		SecureCookies: cfg.SecureCookies, RequestTimeout: cfg.RequestTimeout, ImportBodyLimit: cfg.ImportLimitBytes})
 	return s, nil
 }
 
@@ -194,6 +225,9 @@ func (s *system) close() {
 	}
 	if s.db != nil {
 		closeAll = append(closeAll, s.db.Close)
+	}
+	if s.wechat != nil {
+		closeAll = append(closeAll, s.wechat.Close)
 	}
 	for _, c := range closeAll {
 		if err := c(); err != nil {

@@ -107,10 +107,13 @@ func (c *Catalog) Update(ctx context.Context, actor *domain.Staff, sku string, i
 }
 
 // fieldError attaches a field name to a domain error about one value, so
-// the API's "fields" says which input was wrong.
+// the API's "fields" says which input was wrong: a bad value (EINVALID) or
+// one that names nothing (ENOTFOUND: a barcode the product lacks, a code
+// no label rule reads). Other errors are not about the input and pass as
+// they are.
 func fieldError(field string, err error) error {
 	var de *domain.Error
-	if !asDomain(err, &de) || de.Code != domain.EINVALID {
+	if !asDomain(err, &de) || (de.Code != domain.EINVALID && de.Code != domain.ENOTFOUND) {
 		return err
 	}
 	out := *de

@@ -63,6 +63,13 @@ type RateLimiter interface {
 	Reset(ctx context.Context, key string) error
 }
 
+// MiniProgram is the WeChat mini-program server API (adapters/wechat).
+type MiniProgram interface {
+	// EntryCode renders the mini-program code that opens page with scene
+	// (at most 32 characters), as image bytes and their content type.
+	EntryCode(ctx context.Context, scene, page string, width int) ([]byte, string, error)
+}
+
 // SystemClock is the wall clock in UTC, cut to microseconds so times
 // survive a round trip through DATETIME(6) unchanged.
 type SystemClock struct{}

@@ -13,27 +13,41 @@ const DemoPassword = "scanpay-demo"
 // DemoStoreCode is the demo store every seed builds on.
 const DemoStoreCode = "DEMO01"
 
-// Seeder fills an empty installation with the demo store and staff. It is
-// idempotent: what exists is left as it is, so restarts change nothing.
+// Seeder fills an empty installation with the demo store, staff and
+// catalog. It is idempotent: what exists is left as it is, so restarts
+// change nothing.
 type Seeder struct {
 	tx     Tx
-	stores domain.StoreRepository
-	staff  domain.StaffRepository
+	repos  SeedRepos
 	hasher PasswordHasher
 	ids    IDs
 	clock  Clock
 }
 
-// NewSeeder wires the demo seed.
-func NewSeeder(tx Tx, stores domain.StoreRepository, staff domain.StaffRepository, hasher PasswordHasher, ids IDs, clock Clock) *Seeder {
-	return &Seeder{tx: tx, stores: stores, staff: staff, hasher: hasher, ids: ids, clock: clock}
+// SeedRepos are the repositories the seed writes through. CreateAdmin
+// needs Staff only; SeedDemo needs them all.
+type SeedRepos struct {
+	Stores     domain.StoreRepository
+	Staff      domain.StaffRepository
+	Products   domain.ProductRepository
+	Items      domain.StoreItemRepository
+	Stock      domain.StockRepository
+	LabelRules domain.LabelRuleRepository
 }
 
-// SeedDemo creates store DEMO01 and the accounts admin, manager1 and clerk1.
-// It reports how many things it created.
+// NewSeeder wires the demo seed.
+func NewSeeder(tx Tx, repos SeedRepos, hasher PasswordHasher, ids IDs, clock Clock) *Seeder {
+	return &Seeder{tx: tx, repos: repos, hasher: hasher, ids: ids, clock: clock}
+}
+
+// SeedDemo creates store DEMO01, the accounts admin, manager1 and clerk1,
+// and the demo catalog: products with barcodes, their DEMO01 prices and
+// opening stock, and DEMO01's scale-label rules (seed_catalog.go). It
+// reports how many things it created.
 func (s *Seeder) SeedDemo(ctx context.Context) (created int, err error) {
 	err = s.tx.WithinTx(ctx, func(ctx context.Context) error {
-		if _, err := s.stores.StoreByCode(ctx, DemoStoreCode); domain.ErrorCode(err) == domain.ENOTFOUND {
+		store, err := s.repos.Stores.StoreByCode(ctx, DemoStoreCode)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
 			name, tz := "Demo Supermarket", domain.DefaultTimeZone
 			lat, lng := mustDecimal("31.230416"), mustDecimal("121.473701")
 			radius := 150
@@ -43,9 +57,10 @@ func (s *Seeder) SeedDemo(ctx context.Context) (created int, err error) {
 			if err != nil {
 				return err
 			}
-			if err := s.stores.CreateStore(ctx, st); err != nil {
+			if err := s.repos.Stores.CreateStore(ctx, st); err != nil {
 				return err
 			}
+			store = st
 			created++
 		} else if err != nil {
 			return err
@@ -64,13 +79,15 @@ func (s *Seeder) SeedDemo(ctx context.Context) (created int, err error) {
 			}
 			created += n
 		}
-		return nil
+		n, err := s.seedCatalog(ctx, store)
+		created += n
+		return err
 	})
 	return created, err
 }
 
 func (s *Seeder) ensureStaff(ctx context.Context, username, name string, role domain.Role) (int, error) {
-	_, err := s.staff.StaffByUsername(ctx, username)
+	_, err := s.repos.Staff.StaffByUsername(ctx, username)
 	if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return 0, err
 	}
@@ -85,7 +102,7 @@ func (s *Seeder) ensureStaff(ctx context.Context, username, name string, role do
 	if err != nil {
 		return 0, err
 	}
-	return 1, s.staff.CreateStaff(ctx, st)
+	return 1, s.repos.Staff.CreateStaff(ctx, st)
 }
 
 // CreateAdmin adds the first admin of a fresh installation (the
@@ -106,7 +123,7 @@ func (s *Seeder) CreateAdmin(ctx context.Context, username, password string) (*d
 	if err != nil {
 		return nil, err
 	}
-	if err := s.staff.CreateStaff(ctx, st); err != nil {
+	if err := s.repos.Staff.CreateStaff(ctx, st); err != nil {
 		return nil, err
 	}
 	return st, nil

@@ -13,11 +13,32 @@ type Stores struct {
 	stores domain.StoreRepository
 	ids    IDs
 	clock  Clock
+	mp     MiniProgram
+	// entryPage is the mini-program page a store's entry code opens.
+	entryPage string
 }
 
-// NewStores wires the store use cases.
-func NewStores(tx Tx, stores domain.StoreRepository, ids IDs, clock Clock) *Stores {
-	return &Stores{tx: tx, stores: stores, ids: ids, clock: clock}
+// NewStores wires the store use cases. mp may be nil when WeChat is not
+// configured; entry codes then answer unavailable.
+func NewStores(tx Tx, stores domain.StoreRepository, ids IDs, clock Clock, mp MiniProgram, entryPage string) *Stores {
+	return &Stores{tx: tx, stores: stores, ids: ids, clock: clock, mp: mp, entryPage: entryPage}
+}
+
+// EntryCode is the store's mini-program code for the entrance poster:
+// scanning it opens the app with the store code as scene, which opens a
+// store visit (manager).
+func (s *Stores) EntryCode(ctx context.Context, actor *domain.Staff, code string, width int) ([]byte, string, error) {
+	if err := actor.Authorize(domain.RoleManager, code); err != nil {
+		return nil, "", err
+	}
+	st, err := s.stores.StoreByCode(ctx, code)
+	if err != nil {
+		return nil, "", err
+	}
+	if s.mp == nil {
+		return nil, "", domain.Errorf(domain.EUNAVAILABLE, "wechat_not_configured", "WeChat is not configured (WECHAT_APPID, WECHAT_SECRET)")
+	}
+	return s.mp.EntryCode(ctx, st.Code, s.entryPage, width)
 }
 
 // Create adds a store (admins only); a taken code is ECONFLICT.

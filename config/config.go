@@ -16,6 +16,8 @@ import (
 type Config struct {
 	HTTPAddr       string
 	BodyLimitBytes int
+	// ImportLimitBytes bounds a catalog CSV upload, the one large body.
+	ImportLimitBytes int
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
 	// believed for the client IP (login rate limits); empty trusts none.
 	TrustedProxies  []string
@@ -56,6 +58,8 @@ type Config struct {
 	WechatAppID    string
 	WechatSecret   string
 	WechatAPIBase  string
+	// WechatEntryPage is the mini-program page store entry codes open.
+	WechatEntryPage string
 }
 
 // Embedded reports whether the service runs on its embedded engines (SQLite
@@ -67,10 +71,11 @@ func (c *Config) Embedded() bool { return c.MySQLDSN == "" }
 func Load(getenv func(string) string) (*Config, error) {
 	r := reader{getenv: getenv}
 	c := &Config{
-		HTTPAddr:        r.str("HTTP_ADDR", "127.0.0.1:8080"),
-		BodyLimitBytes:  r.integer("BODY_LIMIT_BYTES", 1<<20, 1024, 64<<20),
-		ShutdownTimeout: r.duration("SHUTDOWN_TIMEOUT", 20*time.Second, time.Second, 5*time.Minute),
-		RequestTimeout:  r.duration("REQUEST_TIMEOUT", 15*time.Second, time.Second, 10*time.Minute),
+		HTTPAddr:         r.str("HTTP_ADDR", "127.0.0.1:8080"),
+		BodyLimitBytes:   r.integer("BODY_LIMIT_BYTES", 1<<20, 1024, 64<<20),
+		ImportLimitBytes: r.integer("IMPORT_LIMIT_BYTES", 50<<20, 1024, 1<<30),
+		ShutdownTimeout:  r.duration("SHUTDOWN_TIMEOUT", 20*time.Second, time.Second, 5*time.Minute),
+		RequestTimeout:   r.duration("REQUEST_TIMEOUT", 15*time.Second, time.Second, 10*time.Minute),
 
 		MySQLDSN:       r.str("MYSQL_DSN", ""),
 		DataDir:        r.str("DATA_DIR", "./data"),
@@ -97,10 +102,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		LogLevel:  r.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		OrderTTL:  r.duration("ORDER_TTL", 15*time.Minute, time.Minute, 2*time.Hour),
 
-		ExitPassSecret: r.str("EXIT_PASS_SECRET", ""),
-		WechatAppID:    r.str("WECHAT_APPID", ""),
-		WechatSecret:   r.str("WECHAT_SECRET", ""),
-		WechatAPIBase:  r.str("WECHAT_API_BASE", "https://api.weixin.qq.com"),
+		ExitPassSecret:  r.str("EXIT_PASS_SECRET", ""),
+		WechatAppID:     r.str("WECHAT_APPID", ""),
+		WechatSecret:    r.str("WECHAT_SECRET", ""),
+		WechatAPIBase:   r.str("WECHAT_API_BASE", "https://api.weixin.qq.com"),
+		WechatEntryPage: r.str("WECHAT_ENTRY_PAGE", "pages/index/index"),
 	}
 	c.TrustedProxies = r.list("TRUSTED_PROXIES")
 	for _, p := range c.TrustedProxies {
@@ -138,45 +144,58 @@ func Load(getenv func(string) string) (*Config, error) {
 	return c, nil
 }
 
-// Print writes the configuration one setting per line, secrets masked, so a
-// start-up log shows what the process really runs with.
-func (c *Config) Print(w io.Writer) {
-	rows := []struct{ k, v string }{
-		{"HTTP_ADDR", c.HTTPAddr},
-		{"REQUEST_TIMEOUT", c.RequestTimeout.String()},
-		{"COOKIE_SECURE", fmt.Sprint(c.SecureCookies)},
-		{"TRUSTED_PROXIES", strings.Join(c.TrustedProxies, ",")},
-		{"MYSQL_DSN", maskDSN(c.MySQLDSN)},
-		{"DATA_DIR", c.DataDir},
-		{"REDIS_ADDR", c.RedisAddr},
-		{"REDIS_PASSWORD", mask(c.RedisPassword)},
-		{"REDIS_DB", fmt.Sprint(c.RedisDB)},
-		{"JWT_SECRET", mask(c.JWTSecret)},
-		{"STAFF_TOKEN_TTL", c.StaffTokenTTL.String()},
-		{"MIGRATE_ON_START", fmt.Sprint(c.MigrateOnStart)},
-		{"DEMO_SEED", fmt.Sprint(c.DemoSeed)},
-		{"LOG_FORMAT", c.LogFormat},
-		{"LOG_LEVEL", c.LogLevel},
-		{"ORDER_TTL", c.OrderTTL.String()},
-		{"LOGIN_IP_LIMIT", fmt.Sprint(c.LoginIPLimit)},
-		{"LOGIN_USER_LIMIT", fmt.Sprint(c.LoginUserLimit)},
-		{"LOGIN_WINDOW", c.LoginWindow.String()},
-		{"OUTBOX_INTERVAL", c.OutboxInterval.String()},
-		{"WORKER_CONCURRENCY", fmt.Sprint(c.WorkerConcurrency)},
-		{"ID_NODE", idNode(c.IDNode)},
-		{"ID_SHARD_BITS", fmt.Sprint(c.IDShardBits)},
-		{"EXIT_PASS_SECRET", mask(c.ExitPassSecret)},
-		{"WECHAT_APPID", c.WechatAppID},
-		{"WECHAT_SECRET", mask(c.WechatSecret)},
-		{"WECHAT_API_BASE", c.WechatAPIBase},
+// Setting is one configuration value as printed, secrets masked.
+type Setting struct{ Key, Value string }
+
+// Settings lists the configuration with secrets masked, so a start-up log
+// shows what the process really runs with.
+func (c *Config) Settings() []Setting {
+	return []Setting{
+		{Key: "HTTP_ADDR", Value: c.HTTPAddr},
+		{Key: "REQUEST_TIMEOUT", Value: c.RequestTimeout.String()},
+		{Key: "IMPORT_LIMIT_BYTES", Value: fmt.Sprint(c.ImportLimitBytes)},
+		{Key: "COOKIE_SECURE", Value: fmt.Sprint(c.SecureCookies)},
+		{Key: "TRUSTED_PROXIES", Value: strings.Join(c.TrustedProxies, ",")},
+		{Key: "MYSQL_DSN", Value: maskDSN(c.MySQLDSN)},
+		{Key: "DATA_DIR", Value: c.DataDir},
+		{Key: "REDIS_ADDR", Value: c.RedisAddr},
+		{Key: "REDIS_PASSWORD", Value: mask(c.RedisPassword)},
+		{Key: "REDIS_DB", Value: fmt.Sprint(c.RedisDB)},
+		{Key: "JWT_SECRET", Value: mask(c.JWTSecret)},
+		{Key: "STAFF_TOKEN_TTL", Value: c.StaffTokenTTL.String()},
+		{Key: "MIGRATE_ON_START", Value: fmt.Sprint(c.MigrateOnStart)},
+		{Key: "DEMO_SEED", Value: fmt.Sprint(c.DemoSeed)},
+		{Key: "LOG_FORMAT", Value: c.LogFormat},
+		{Key: "LOG_LEVEL", Value: c.LogLevel},
+		{Key: "ORDER_TTL", Value: c.OrderTTL.String()},
+		{Key: "LOGIN_IP_LIMIT", Value: fmt.Sprint(c.LoginIPLimit)},
+		{Key: "LOGIN_USER_LIMIT", Value: fmt.Sprint(c.LoginUserLimit)},
+		{Key: "LOGIN_WINDOW", Value: c.LoginWindow.String()},
+		{Key: "OUTBOX_INTERVAL", Value: c.OutboxInterval.String()},
+		{Key: "WORKER_CONCURRENCY", Value: fmt.Sprint(c.WorkerConcurrency)},
+		{Key: "ID_NODE", Value: idNode(c.IDNode)},
+		{Key: "ID_SHARD_BITS", Value: fmt.Sprint(c.IDShardBits)},
+		{Key: "EXIT_PASS_SECRET", Value: mask(c.ExitPassSecret)},
+		{Key: "WECHAT_APPID", Value: c.WechatAppID},
+		{Key: "WECHAT_SECRET", Value: mask(c.WechatSecret)},
+		{Key: "WECHAT_API_BASE", Value: c.WechatAPIBase},
+		{Key: "WECHAT_ENTRY_PAGE", Value: c.WechatEntryPage},
 	}
-	mode := "mysql+redis"
+}
+
+// Mode names the engines the process runs on.
+func (c *Config) Mode() string {
 	if c.Embedded() {
-		mode = "embedded (SQLite + in-process Redis)"
+		return "embedded (SQLite + in-process Redis)"
 	}
-	fmt.Fprintf(w, "scanpay configuration (%s):\n", mode)
-	for _, r := range rows {
-		fmt.Fprintf(w, "  %-20s %s\n", r.k, r.v)
+	return "mysql+redis"
+}
+
+// Print writes the settings one per line, for text logs.
+func (c *Config) Print(w io.Writer) {
+	fmt.Fprintf(w, "scanpay configuration (%s):\n", c.Mode())
+	for _, r := range c.Settings() {
+		fmt.Fprintf(w, "  %-20s %s\n", r.Key, r.Value)
 	}
 }
 

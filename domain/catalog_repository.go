@@ -24,6 +24,8 @@ type StoreItemRepository interface {
 	StoreItem(ctx context.Context, storeID, productID int64) (*StoreItem, error)
 	// ListStoreItems pages through a store's items by product id.
 	ListStoreItems(ctx context.Context, storeID int64, p Page) ([]*StoreItem, error)
+	// ItemByPLU finds the weighed item a scale label's PLU names.
+	ItemByPLU(ctx context.Context, storeID int64, plu string) (*StoreItem, error)
 }
 
 // StockRepository keeps book stock: levels and their ledger.
@@ -40,4 +42,15 @@ type StockRepository interface {
 	RecordLowStock(ctx context.Context, a LowStockAlert) error
 	// LowStockAlerts pages through a store's alerts by id.
 	LowStockAlerts(ctx context.Context, storeID int64, p Page) ([]LowStockAlert, error)
+}
+
+// LabelRuleRepository persists each store's scale-label rules.
+type LabelRuleRepository interface {
+	// CreateLabelRule inserts r for the store after check accepted the
+	// store's current rules; the store is locked meanwhile, so two
+	// overlapping rules cannot both pass the check.
+	CreateLabelRule(ctx context.Context, storeID int64, r *LabelRule, check func(existing []*LabelRule) error) error
+	LabelRules(ctx context.Context, storeID int64) ([]*LabelRule, error)
+	// DeleteLabelRule removes a rule; ENOTFOUND label_rule_not_found.
+	DeleteLabelRule(ctx context.Context, storeID, id int64) error
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -61,8 +62,22 @@ func NewStoreItem(storeID int64, storeCode string, p *Product, in StoreItemInput
 	if err := fe.Err("store_item_invalid"); err != nil {
 		return nil, err
 	}
+	plu := ""
+	if in.PLU != "" {
+		plu = NormalizePLU(in.PLU)
+	}
 	return &StoreItem{StoreID: storeID, StoreCode: storeCode, Product: p, Price: in.Price, Member: in.MemberPrice,
-		Active: in.Active, ReorderPoint: in.ReorderPoint, PLU: in.PLU, UpdatedAt: now}, nil
+		Active: in.Active, ReorderPoint: in.ReorderPoint, PLU: plu, UpdatedAt: now}, nil
+}
+
+// NormalizePLU drops leading zeros: scales print PLUs zero-padded to
+// their field ("06013"), staff type them either way, and both must name
+// the same item.
+func NormalizePLU(plu string) string {
+	if t := strings.TrimLeft(plu, "0"); t != "" {
+		return t
+	}
+	return "0"
 }
 
 // checkMoney requires a positive amount in yuan with at most 2 decimals.

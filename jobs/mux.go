@@ -8,11 +8,14 @@ import (
 // Handlers are the use cases the worker's tasks call.
 type Handlers struct {
 	Stock *app.Stock
+	// Imports runs catalog CSV imports.
+	Imports *app.Imports
 }
 
 // NewMux registers every task handler.
 func NewMux(h Handlers) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	mux.Handle(app.TaskLowStock, handleLowStock(h.Stock))
+	mux.Handle(app.TaskImportProducts, handleImport(h.Imports))
 	return mux
 }

@@ -27,6 +27,8 @@ import (
 	"github.com/scanpay/scanpay/adapters/mysql/mysqltest"
 	redisadapter "github.com/scanpay/scanpay/adapters/redis"
 	"github.com/scanpay/scanpay/adapters/redis/redistest"
+	"github.com/scanpay/scanpay/adapters/wechat"
+	"github.com/scanpay/scanpay/adapters/wechat/wechattest"
 	"github.com/scanpay/scanpay/app"
 	"github.com/scanpay/scanpay/docs"
 )
@@ -48,6 +50,17 @@ type testAPI struct {
 	RedisDB   int
 	// Logs holds what the server logged, as JSON lines.
 	Logs *syncBuffer
+	// Imports runs catalog import jobs, which tests call directly.
+	Imports *app.Imports
+	// WeChat is the fake WeChat server the entry codes come from.
+	WeChat *wechattest.Server
+}
+
+// miniProgram starts the fake WeChat server and the real client on it.
+func (a *testAPI) miniProgram(t *testing.T) *wechat.Client {
+	a.WeChat = wechattest.NewTest(t)
+	appID, secret := a.WeChat.Credentials()
+	return wechat.New(wechat.Config{AppID: appID, Secret: secret, BaseURL: a.WeChat.URL})
 }
 
 // harness collects the knobs a test may turn before the server is built.
@@ -77,6 +90,9 @@ func withTrustedProxies(list ...string) option {
 
 // withBodyLimit sets the request body limit in bytes.
 func withBodyLimit(n int) option { return func(h *harness) { h.opts.BodyLimit = n } }
+
+// withImportLimit sets the catalog CSV upload limit in bytes.
+func withImportLimit(n int) option { return func(h *harness) { h.opts.ImportBodyLimit = n } }
 
 // withChecks replaces the readiness checks.
 func withChecks(fn func(api *testAPI) []httpapi.Check) option {
@@ -128,7 +144,7 @@ func newTestAPI(t *testing.T, opts ...option) *testAPI {
 	clock := app.SystemClock{}
 	hasher := bcrypt.New(bcrypt.MinCost)
 	if h.shareOf == nil {
-		seeder := app.NewSeeder(api.DB, mysql.NewStoreRepo(api.DB), mysql.NewStaffRepo(api.DB), hasher, ids, clock)
+		seeder := app.NewSeeder(api.DB, mysql.SeedRepos(api.DB), hasher, ids, clock)
 		if _, err := seeder.SeedDemo(ctx); err != nil {
 			t.Fatalf("demo seed: %v", err)
 		}
@@ -155,13 +171,19 @@ func newTestAPI(t *testing.T, opts ...option) *testAPI {
 	}
 	productRepo, itemRepo := mysql.NewProductRepo(api.DB), mysql.NewStoreItemRepo(api.DB)
 	outbox := mysql.NewOutboxRepo(api.DB, ids, clock)
+	bulkRepo := mysql.NewCatalogBulkRepo(api.DB)
+	api.Imports = app.NewImports(app.ImportsDeps{Tx: api.DB, Imports: mysql.NewImportRepo(api.DB), Catalog: bulkRepo,
+		Stores: storeRepo, Staff: staffRepo, Outbox: outbox, IDs: ids, Clock: clock})
 	api.Srv = httpapi.New(httpapi.Deps{
 		Auth:       auth,
 		Staff:      app.NewStaffAdmin(api.DB, staffRepo, storeRepo, hasher, ids, clock),
-		Stores:     app.NewStores(api.DB, storeRepo, ids, clock),
+		Stores:     app.NewStores(api.DB, storeRepo, ids, clock, api.miniProgram(t), "pages/index/index"),
 		Catalog:    app.NewCatalog(api.DB, productRepo, ids, clock),
 		StoreItems: app.NewStoreItems(api.DB, storeRepo, productRepo, itemRepo, clock),
 		Stock:      app.NewStock(api.DB, storeRepo, productRepo, itemRepo, mysql.NewStockRepo(api.DB), outbox, ids, clock),
+		LabelRules: app.NewLabelRules(storeRepo, mysql.NewLabelRuleRepo(api.DB), itemRepo, ids, clock),
+		Imports:    api.Imports,
+		Exports:    app.NewExports(storeRepo, itemRepo, bulkRepo),
 		Checks:     checks,
 		Registry:   prometheus.NewRegistry(),
 		OpenAPI:    docs.OpenAPI,

@@ -33,6 +33,9 @@ func refuseUnknownMethods(next fasthttp.RequestHandler) fasthttp.RequestHandler 
 			Status: fiber.StatusMethodNotAllowed, Detail: "this API does not know that HTTP method",
 			Code: codeMethodNotAllowed, Reason: "method_unknown", RequestID: id,
 		})
+		// The body (streamed, see bodylimit.go) is not read: the connection
+		// cannot carry another request after it.
+		ctx.SetConnectionClose()
 		ctx.Response.Header.Set(fiber.HeaderXRequestID, id)
 		ctx.SetContentType("application/problem+json")
 		ctx.SetStatusCode(fiber.StatusMethodNotAllowed)

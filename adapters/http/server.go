@@ -30,6 +30,7 @@ type Deps struct {
 	Catalog    *app.Catalog
 	StoreItems *app.StoreItems
 	Stock      *app.Stock
+	LabelRules *app.LabelRules
 	Checks     []Check
 	Registry   *prometheus.Registry
 	// OpenAPI is the API description served at /openapi.yaml.
@@ -37,6 +38,10 @@ type Deps struct {
 	// QueuesUI is the asynqmon handler, mounted at /admin/queues for admins.
 	QueuesUI http.Handler
 	Log      *slog.Logger
+
+	// Imports and Exports are the catalog CSV import and export.
+	Imports *app.Imports
+	Exports *app.Exports
 }
 
 // Options tune the server.
@@ -50,6 +55,13 @@ type Options struct {
 	// RequestTimeout bounds the work of one request (database and Redis
 	// calls see it as their context deadline); 0 means 15 s.
 	RequestTimeout time.Duration
+	// ImportBodyLimit is the largest catalog CSV upload, in bytes; 0 means
+	// DefaultImportBodyLimit (50 MiB). BodyLimit applies to every other route.
+	ImportBodyLimit int
+	// ImportReadTimeout and ExportWriteTimeout let a CSV take longer than
+	// the server's 30 s to arrive or to download; 0 means the defaults.
+	ImportReadTimeout  time.Duration
+	ExportWriteTimeout time.Duration
 }
 
 // QueuesPath is where the asynqmon UI lives.
@@ -66,6 +78,7 @@ type Server struct {
 // New builds the fiber app with every route registered.
 func New(deps Deps, opts Options) *Server {
 	onError := errorHandler(deps.Log)
+	opts = withTransferDefaults(opts)
 	cfg := fiber.Config{
 		ErrorHandler:          onError,
 		BodyLimit:             opts.BodyLimit,
@@ -74,11 +87,16 @@ func New(deps Deps, opts Options) *Server {
 		IdleTimeout:           90 * time.Second,
 		DisableStartupMessage: true,
 		AppName:               "scanpay",
+		// Bodies are streamed and their limits enforced by limitBody (see
+		// bodylimit.go for why both settings go together).
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
 	}
 	s := &Server{App: fiber.New(cfg), deps: deps, opts: opts, trusted: trustedNets(opts.TrustedProxies)}
 	s.App.Server().Handler = refuseUnknownMethods(s.App.Server().Handler)
+	s.App.Server().HeaderReceived = s.headerReceived
 	metrics := newHTTPMetrics(deps.Registry)
-	s.App.Use(withRequestID, observe(deps.Log, metrics, onError, s.clientIP), recoverPanics, withTimeout(opts.RequestTimeout))
+	s.App.Use(withRequestID, observe(deps.Log, metrics, onError, s.clientIP), recoverPanics, s.limitBody, withTimeout(opts.RequestTimeout))
 	s.routes()
 	return s
 }
@@ -109,6 +127,7 @@ func (s *Server) routes() {
 	v1.Post("/stores", auth, admin, s.createStore)
 	v1.Get("/stores/:code", auth, s.getStore)
 	v1.Patch("/stores/:code", auth, admin, s.updateStore)
+	v1.Get("/stores/:code/entry-code", auth, s.entryCode)
 
 	// Catalog and stock: role and store checks live in the use cases, as
 	// they depend on the store in the path.
@@ -123,6 +142,18 @@ func (s *Server) routes() {
 	v1.Get("/stores/:code/stock", auth, s.listStock)
 	v1.Get("/stores/:code/stock/:sku/movements", auth, s.listMovements)
 	v1.Get("/stores/:code/stock-alerts", auth, s.listStockAlerts)
+	v1.Get("/stores/:code/label-rules", auth, s.listLabelRules)
+	v1.Post("/stores/:code/label-rules", auth, s.createLabelRule)
+	v1.Post("/stores/:code/label-rules/test", auth, s.testLabel)
+	v1.Delete("/stores/:code/label-rules/:id", auth, s.deleteLabelRule)
+
+	// Catalog CSV import and export. The upload path is the one route with
+	// a larger body limit (bodylimit.go); roles are checked before its body
+	// is read.
+	a.Post(importUploadPath, auth, requireRole(domain.RoleManager), s.createImport)
+	v1.Get("/imports", auth, s.listImports)
+	v1.Get("/imports/:id", auth, s.getImport)
+	v1.Get("/stores/:code/items.csv", auth, s.exportStoreItems)
 }
 
 // Routes lists every registered method and path, for the OpenAPI test.

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -103,4 +104,22 @@ func (s *Server) updateStore(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(toStoreDTO(st))
+}
+
+func (s *Server) entryCode(c *fiber.Ctx) error {
+	width := 0
+	if raw := c.Query("width"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 280 || n > 1280 {
+			return domain.Invalid("query_invalid", domain.FieldError{Field: "width", Message: "must be a whole number from 280 to 1280"})
+		}
+		width = n
+	}
+	img, ctype, err := s.deps.Stores.EntryCode(c.UserContext(), actor(c), storeCode(c), width)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, ctype)
+	c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
+	return c.Send(img)
 }

@@ -73,10 +73,12 @@ func (r *StoreItemRepo) PutStoreItem(ctx context.Context, it *domain.StoreItem) 
 	})
 }
 
-// storeItemView is a store item joined with its product.
+// storeItemView is a store item joined with its product. The parts are
+// named, exported fields: gorm skips anonymous fields of unexported types,
+// which left every field of the view zero.
 type storeItemView struct {
-	storeItemRow
-	productRow `gorm:"embedded;embeddedPrefix:p_"`
+	Item    storeItemRow `gorm:"embedded"`
+	Product productRow   `gorm:"embedded;embeddedPrefix:p_"`
 }
 
 const storeItemSelect = "si.store_id, si.product_id, si.price, si.member_price, si.active, si.reorder_point, si.plu, si.updated_at, " +
@@ -84,14 +86,14 @@ const storeItemSelect = "si.store_id, si.product_id, si.price, si.member_price, 
 	"p.age_restricted AS p_age_restricted, p.active AS p_active, p.created_at AS p_created_at, p.updated_at AS p_updated_at"
 
 func (v storeItemView) toDomain() *domain.StoreItem {
-	it := &domain.StoreItem{StoreID: v.StoreID, Product: v.productRow.toDomain(), Price: v.Price,
-		Active: v.storeItemRow.Active, ReorderPoint: v.ReorderPoint, UpdatedAt: v.storeItemRow.UpdatedAt.Time()}
-	if v.MemberPrice.Valid {
-		m := v.MemberPrice.Decimal
+	it := &domain.StoreItem{StoreID: v.Item.StoreID, Product: v.Product.toDomain(), Price: v.Item.Price,
+		Active: v.Item.Active, ReorderPoint: v.Item.ReorderPoint, UpdatedAt: v.Item.UpdatedAt.Time()}
+	if v.Item.MemberPrice.Valid {
+		m := v.Item.MemberPrice.Decimal
 		it.Member = &m
 	}
-	if v.PLU != nil {
-		it.PLU = *v.PLU
+	if v.Item.PLU != nil {
+		it.PLU = *v.Item.PLU
 	}
 	return it
 }
@@ -123,4 +125,18 @@ func (r *StoreItemRepo) ListStoreItems(ctx context.Context, storeID int64, p dom
 		out[i] = v[i].toDomain()
 	}
 	return out, nil
+}
+
+// ItemByPLU finds the store's item whose scale PLU is plu.
+func (r *StoreItemRepo) ItemByPLU(ctx context.Context, storeID int64, plu string) (*domain.StoreItem, error) {
+	var v []storeItemView
+	err := r.db.conn(ctx).Table("store_items si").Select(storeItemSelect).Joins("JOIN products p ON p.id = si.product_id").
+		Where("si.store_id = ? AND si.plu = ?", storeID, plu).Scan(&v).Error
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if len(v) == 0 {
+		return nil, domain.Errorf(domain.ENOTFOUND, "plu_unknown", "no item of this store has scale PLU %s", plu)
+	}
+	return v[0].toDomain(), nil
 }
