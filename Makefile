@@ -4,6 +4,7 @@
 GO        ?= go
 BIN       := bin/scanpay
 RUN_ARGS  ?= all
+BENCH_ARGS ?=
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
@@ -26,8 +27,9 @@ lint: ## gofmt -l (must print nothing), go vet, staticcheck (pinned)
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-bench: ## Go benchmarks (each once, as a smoke run; the load suite comes with the bench issue)
+bench: build ## Go benchmarks (each once), then the scan/floor load test on MariaDB+Redis: one JSON line per scenario (BENCH_ARGS='-cpuprofile bin/scan.pprof' etc.)
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./...
+	$(GO) run ./internal/loadtest/cmd/scanbench -bin $(BIN) $(BENCH_ARGS)
 
 tidy: ## go mod tidy
 	$(GO) mod tidy

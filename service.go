@@ -84,6 +84,14 @@ func runService(ctx context.Context, cfg *config.Config, cmd string, log *slog.L
 		}()
 	}
 
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
+
 	var lost <-chan struct{} // nil (never ready) without a lease
 	if sys.lease != nil {
 		lost = sys.lease.Lost()

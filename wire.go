@@ -174,19 +174,45 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 	if err != nil {
 		return nil, err
 	}
+	var benchFloor *app.BenchFloor // make bench's floor handler, BENCH_FLOOR=true only
+	if cfg.BenchFloor {
+		benchFloor = app.NewBenchFloor(mysql.NewBenchFloorRepo(s.db), ids, clock)
+	}
+	// Shopper login and store visits; one WeChat client serves them and the
+	// entry codes, so the access token is fetched once.
+	mp := s.miniProgram()
+	wxAppID := cfg.WechatAppID
+	if wxAppID == "" && s.wechat != nil {
+		wxAppID, _ = s.wechat.Credentials()
+	}
+	shoppers := app.NewShopperAuth(app.ShopperAuthDeps{Shoppers: mysql.NewShopperRepo(s.db), MiniProgram: mp, AppID: wxAppID,
+		Tokens: jwt.NewShopperTokens(cfg.JWTSecret, cfg.ShopperTokenTTL), Limiter: redisadapter.NewRateLimiter(s.redis, "scanpay:rl:"),
+		IDs: ids, Clock: clock, LoginPerIP: cfg.ShopperLoginIPLimit, LoginWindow: cfg.LoginWindow,
+		DevCodes: s.wechat != nil}) // dev:<name> codes only with the embedded stand-in
+	visits := app.NewVisits(storeRepo, mysql.NewVisitRepo(s.db), ids, clock, cfg.VisitTTL)
+	promotionRepo, couponRepo := mysql.NewPromotionRepo(s.db), mysql.NewCouponRepo(s.db)
+	carts := app.NewCarts(app.CartDeps{Tx: s.db, Stores: storeRepo, Products: productRepo, Items: itemRepo,
+		LabelRules: mysql.NewLabelRuleRepo(s.db), Carts: mysql.NewCartRepo(s.db), Promotions: promotionRepo,
+		Coupons: couponRepo, Visits: visits, Limiter: redisadapter.NewRateLimiter(s.redis, "scanpay:rl:"), IDs: ids, Clock: clock},
+		app.ScanLimits{PerShopper: cfg.ScanLimit, Window: cfg.ScanWindow})
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		queue.NewQueueCollector(s.inspector), queue.NewOutboxCollector(outbox.OutboxBacklog, outbox.ParkedCount))
 	s.http = httpapi.New(httpapi.Deps{
 		Auth:       auth,
 		Staff:      app.NewStaffAdmin(s.db, staffRepo, storeRepo, hasher, ids, clock),
-		Stores:     app.NewStores(s.db, storeRepo, ids, clock, s.miniProgram(), cfg.WechatEntryPage),
+		Stores:     app.NewStores(s.db, storeRepo, ids, clock, mp, cfg.WechatEntryPage),
+		Shoppers:   shoppers,
+		Visits:     visits,
 		Catalog:    app.NewCatalog(s.db, productRepo, ids, clock),
 		StoreItems: app.NewStoreItems(s.db, storeRepo, productRepo, itemRepo, clock),
 		Stock:      stock,
 		LabelRules: app.NewLabelRules(storeRepo, mysql.NewLabelRuleRepo(s.db), itemRepo, ids, clock),
 		Imports:    imports,
 		Exports:    app.NewExports(storeRepo, itemRepo, bulkRepo),
+		Promotions: app.NewPromotions(s.db, promotionRepo, storeRepo, ids, clock),
+		Coupons:    app.NewCoupons(s.db, couponRepo, storeRepo, mysql.NewShopperRepo(s.db), ids, clock),
+		Carts:      carts,
 		Checks: []httpapi.Check{
 			{Name: "database", Ping: s.db.Ping},
 			{Name: "redis", Ping: func(ctx context.Context) error { return s.redis.Ping(ctx).Err() }},
@@ -195,6 +221,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 		OpenAPI:  docs.OpenAPI,
 		QueuesUI: asynqmon.New(asynqmon.Options{RootPath: httpapi.QueuesPath, RedisConnOpt: s.redisOpt}),
 		Log:      log,
+
+		BenchFloor: benchFloor,
 	}, httpapi.Options{BodyLimit: cfg.BodyLimitBytes, TrustedProxies: cfg.TrustedProxies,
 		SecureCookies: cfg.SecureCookies, RequestTimeout: cfg.RequestTimeout, ImportBodyLimit: cfg.ImportLimitBytes})
 	return s, nil

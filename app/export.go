@@ -120,7 +120,28 @@ func exportRow(storeCode string, it *domain.StoreItem) []string {
 	if it.Member != nil {
 		member = it.Member.StringFixed(2)
 	}
-	return []string{p.SKU, p.Name, string(p.Unit), p.TaxRate.StringFixed(2), p.Category,
+	return []string{p.SKU, guardCell(p.Name), string(p.Unit), p.TaxRate.StringFixed(2), guardCell(p.Category),
 		strings.Join(codes, BarcodeSeparator), storeCode, it.Price.StringFixed(2), member,
 		it.ReorderPoint.String(), strconv.FormatBool(p.AgeRestricted), strconv.FormatBool(it.Active)}
+}
+
+// formulaStarts are the first characters that make a spreadsheet treat a
+// cell as a formula (CSV injection: =HYPERLINK(...) in a product name).
+const formulaStarts = "=+-@\t\r"
+
+// guardCell makes a free-text cell inert in a spreadsheet by prefixing an
+// apostrophe, which spreadsheets hide; unguardCell undoes it on import, so
+// an export still imports back unchanged.
+func guardCell(s string) string {
+	if s != "" && strings.ContainsRune(formulaStarts, rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func unguardCell(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune(formulaStarts, rune(s[1])) {
+		return s[1:]
+	}
+	return s
 }

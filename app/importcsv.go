@@ -237,6 +237,7 @@ func parseRow(h csvHeader, line int, rec []string) (ImportRow, domain.Fields) {
 		}
 	}
 	if v := c.vals["name"]; v != "" {
+		v = unguardCell(v)
 		row.Patch.Name = &v
 	}
 	if v := c.vals["unit"]; v != "" {
@@ -250,12 +251,23 @@ func parseRow(h csvHeader, line int, rec []string) (ImportRow, domain.Fields) {
 			row.Patch.TaxRate = &d
 		}
 	}
-	if v, ok := c.vals["category"]; ok {
+	// Product-wide flags from a blank cell keep what is stored: files
+	// repeat a product once per store, and a later store row with blanks
+	// must not clear age_restricted set on an earlier one (alcohol would
+	// then skip the exit check).
+	if v := c.vals["category"]; v != "" {
+		v = unguardCell(v)
 		row.Patch.Category = &v
 	}
-	for _, code := range strings.Split(c.vals["barcodes"], BarcodeSeparator) {
-		if code = strings.TrimSpace(code); code != "" {
-			row.Barcodes = append(row.Barcodes, code)
+	// Bounded before any work per code: a cell of thousands of codes
+	// would otherwise cost time and query parameters per code.
+	if codes := strings.Split(c.vals["barcodes"], BarcodeSeparator); len(codes) > domain.MaxBarcodesPerProduct {
+		fe.Add("barcodes", "at most %d barcodes per product", domain.MaxBarcodesPerProduct)
+	} else {
+		for _, code := range codes {
+			if code = strings.TrimSpace(code); code != "" {
+				row.Barcodes = append(row.Barcodes, code)
+			}
 		}
 	}
 	row.StoreCode = c.vals["store_code"]
@@ -270,7 +282,9 @@ func parseRow(h csvHeader, line int, rec []string) (ImportRow, domain.Fields) {
 		(row.Item.ReorderPoint != nil && !row.Item.ReorderPoint.IsZero())) {
 		fe.Add("store_code", "is required when price, member_price or reorder_point is given")
 	}
-	row.Patch.AgeRestricted = c.bool("age_restricted", false)
+	if c.vals["age_restricted"] != "" {
+		row.Patch.AgeRestricted = c.bool("age_restricted", false)
+	}
 	if active := c.bool("active", true); row.StoreCode != "" {
 		row.Item.Active = active // a store row's active is the store item's
 	} else {

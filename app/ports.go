@@ -46,6 +46,21 @@ type StaffTokens interface {
 	VerifyStaff(token string, now time.Time) (StaffClaims, error)
 }
 
+// ShopperClaims is what a verified shopper token says.
+type ShopperClaims struct {
+	ShopperID int64
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+}
+
+// ShopperTokens issues and verifies shopper bearer tokens. They are told
+// apart from staff tokens (another audience): neither opens the other's API.
+type ShopperTokens interface {
+	IssueShopper(shopperID int64, now time.Time) (token string, expiresAt time.Time, err error)
+	// VerifyShopper returns EUNAUTHORIZED for a bad, expired or foreign token.
+	VerifyShopper(token string, now time.Time) (ShopperClaims, error)
+}
+
 // RateDecision is the outcome of one rate-limit check.
 type RateDecision struct {
 	Allowed    bool
@@ -68,6 +83,11 @@ type MiniProgram interface {
 	// EntryCode renders the mini-program code that opens page with scene
 	// (at most 32 characters), as image bytes and their content type.
 	EntryCode(ctx context.Context, scene, page string, width int) ([]byte, string, error)
+	// Code2Session exchanges a wx.login code (single-use, valid 5 minutes)
+	// for the user's openid and unionid ("" when WeChat sends none). The
+	// session key stays in the adapter. A bad or used code is
+	// EUNAUTHORIZED code_invalid.
+	Code2Session(ctx context.Context, code string) (openID, unionID string, err error)
 }
 
 // SystemClock is the wall clock in UTC, cut to microseconds so times

@@ -33,6 +33,8 @@ type SeedRepos struct {
 	Items      domain.StoreItemRepository
 	Stock      domain.StockRepository
 	LabelRules domain.LabelRuleRepository
+	Promotions domain.PromotionRepository
+	Coupons    domain.CouponRepository
 }
 
 // NewSeeder wires the demo seed.
@@ -42,8 +44,9 @@ func NewSeeder(tx Tx, repos SeedRepos, hasher PasswordHasher, ids IDs, clock Clo
 
 // SeedDemo creates store DEMO01, the accounts admin, manager1 and clerk1,
 // and the demo catalog: products with barcodes, their DEMO01 prices and
-// opening stock, and DEMO01's scale-label rules (seed_catalog.go). It
-// reports how many things it created.
+// opening stock, and DEMO01's scale-label rules (seed_catalog.go), and the
+// demo promotions and coupon WELCOME5 (seed_pricing.go). It reports how
+// many things it created.
 func (s *Seeder) SeedDemo(ctx context.Context) (created int, err error) {
 	err = s.tx.WithinTx(ctx, func(ctx context.Context) error {
 		store, err := s.repos.Stores.StoreByCode(ctx, DemoStoreCode)
@@ -80,6 +83,11 @@ func (s *Seeder) SeedDemo(ctx context.Context) (created int, err error) {
 			created += n
 		}
 		n, err := s.seedCatalog(ctx, store)
+		created += n
+		if err != nil {
+			return err
+		}
+		n, err = s.seedPricing(ctx, store)
 		created += n
 		return err
 	})

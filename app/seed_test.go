@@ -19,8 +19,12 @@ import (
 const (
 	demoProducts   = 32
 	demoLabelRules = 2
-	// the store, 3 staff, each product and its DEMO01 item, the rules
-	demoCreated = 1 + 3 + 2*demoProducts + demoLabelRules
+	// the percent-off and multi-buy promotions, and coupon WELCOME5
+	demoPromotions = 2
+	demoCoupons    = 1
+	// the store, 3 staff, each product and its DEMO01 item, the rules,
+	// the promotions and the coupon
+	demoCreated = 1 + 3 + 2*demoProducts + demoLabelRules + demoPromotions + demoCoupons
 )
 
 // demoSeed is a seeded database and the repositories to inspect it.
@@ -53,8 +57,8 @@ func TestSeedDemoIsIdempotent(t *testing.T) {
 		ctx := context.Background()
 		s, n := seedDemo(t, db)
 		if n != demoCreated {
-			t.Fatalf("first seed created %d, want %d (store, 3 staff, %d products and items, %d label rules)",
-				n, demoCreated, demoProducts, demoLabelRules)
+			t.Fatalf("first seed created %d, want %d (store, 3 staff, %d products and items, %d label rules, %d promotions, %d coupon)",
+				n, demoCreated, demoProducts, demoLabelRules, demoPromotions, demoCoupons)
 		}
 		renamed := "Renamed by staff"
 		_, err := s.repos.Stores.UpdateStore(ctx, app.DemoStoreCode, func(st *domain.Store) error {

@@ -177,3 +177,76 @@ func TestCountAndLowStockAlert(t *testing.T) {
 		}
 	})
 }
+
+// Selling down to a positive level does not flag a recount, on either
+// engine (MySQL reads SET assignments left to right with new values).
+func TestSaleToPositiveLevelNotFlagged(t *testing.T) {
+	mysqltest.Each(t, func(t *testing.T, db *mysql.DB) {
+		f := newCatalogFixture(t, db, "0")
+		ctx := context.Background()
+		if _, err := f.stock.Record(ctx, f.admin, app.DemoStoreCode, "COLA330", domain.MoveCount, decimal.NewFromInt(3), "take"); err != nil {
+			t.Fatal(err)
+		}
+		res, err := f.stock.Sell(ctx, f.store.ID, f.product.ID, domain.UnitEach, decimal.NewFromInt(2), "O1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Level.OnHand.Equal(decimal.NewFromInt(1)) || res.Level.NeedsRecount {
+			t.Fatalf("level %s recount %v, want 1 and no recount", res.Level.OnHand, res.Level.NeedsRecount)
+		}
+		res, err = f.stock.Sell(ctx, f.store.ID, f.product.ID, domain.UnitEach, decimal.NewFromInt(2), "O2")
+		if err != nil || !res.Level.NeedsRecount {
+			t.Fatalf("below zero: %+v %v, want the recount flag", res, err)
+		}
+	})
+}
+
+// Two items claiming one scale PLU at once: one wins, the other is told
+// plu_taken; no answer claims a save that did not happen.
+func TestConcurrentPLUClaims(t *testing.T) {
+	mysqltest.Each(t, func(t *testing.T, db *mysql.DB) {
+		f := newCatalogFixture(t, db, "0")
+		ctx := context.Background()
+		ids, _ := idgen.New(9, 0)
+		products, items, stores := mysql.NewProductRepo(db), mysql.NewStoreItemRepo(db), mysql.NewStoreRepo(db)
+		catalog := app.NewCatalog(db, products, ids, app.SystemClock{})
+		storeItems := app.NewStoreItems(db, stores, products, items, app.SystemClock{})
+		unit, tax := domain.UnitKg, decimal.RequireFromString("0.09")
+		const pairs = 10
+		var wg sync.WaitGroup
+		okCount := make(chan string, 2*pairs)
+		for i := range pairs {
+			for _, side := range []string{"A", "B"} {
+				sku := "MEAT" + side + itoa(i)
+				name := "Meat " + sku
+				if _, err := catalog.Create(ctx, f.admin, app.NewProductInput{SKU: sku, Patch: domain.ProductPatch{Name: &name, Unit: &unit, TaxRate: &tax}}); err != nil {
+					t.Fatal(err)
+				}
+				wg.Go(func() {
+					_, err := storeItems.Put(ctx, f.admin, app.DemoStoreCode, sku, domain.StoreItemInput{
+						Price: decimal.RequireFromString("30.00"), Active: true, PLU: "9" + itoa(100+i)})
+					switch domain.ErrorReason(err) {
+					case "":
+						okCount <- sku
+					case "plu_taken":
+					default:
+						t.Errorf("%s: %v", sku, err)
+					}
+				})
+			}
+		}
+		wg.Wait()
+		close(okCount)
+		won := 0
+		for sku := range okCount {
+			won++
+			p, _ := products.ProductBySKU(ctx, sku)
+			if _, err := items.StoreItem(ctx, f.store.ID, p.ID); err != nil {
+				t.Fatalf("%s was answered saved but is not: %v", sku, err)
+			}
+		}
+		if won != pairs {
+			t.Fatalf("%d claims won, want exactly %d (one per PLU)", won, pairs)
+		}
+	})
+}

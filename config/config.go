@@ -37,6 +37,14 @@ type Config struct {
 
 	JWTSecret     string
 	StaffTokenTTL time.Duration
+	// ShopperTokenTTL is a shopper token's lifetime; the mini-program logs
+	// in again silently (wx.login) when it runs out.
+	ShopperTokenTTL time.Duration
+	// VisitTTL is how long a store visit lasts without activity.
+	VisitTTL time.Duration
+	// ShopperLoginIPLimit bounds mini-program logins per client IP per
+	// LoginWindow: high, as a store's Wi-Fi or a carrier NAT is one IP.
+	ShopperLoginIPLimit int
 
 	LoginIPLimit      int           // login attempts per IP per LoginWindow
 	LoginUserLimit    int           // attempts per username per LoginWindow; success clears them
@@ -60,6 +68,16 @@ type Config struct {
 	WechatAPIBase  string
 	// WechatEntryPage is the mini-program page store entry codes open.
 	WechatEntryPage string
+
+	// BenchFloor registers GET /v1/bench/floor, the floor handler of
+	// `make bench` (one indexed SELECT, one INSERT); never in production.
+	BenchFloor bool
+	// ScanLimit scans per shopper per ScanWindow (Redis, all processes).
+	ScanLimit  int
+	ScanWindow time.Duration
+	// PprofAddr, when set, serves net/http/pprof on this loopback address
+	// (profiling a bench run); empty serves nothing.
+	PprofAddr string
 }
 
 // Embedded reports whether the service runs on its embedded engines (SQLite
@@ -89,6 +107,10 @@ func Load(getenv func(string) string) (*Config, error) {
 		JWTSecret:     r.str("JWT_SECRET", ""),
 		StaffTokenTTL: r.duration("STAFF_TOKEN_TTL", 8*time.Hour, time.Minute, 7*24*time.Hour),
 
+		ShopperTokenTTL:     r.duration("SHOPPER_TOKEN_TTL", 2*time.Hour, 5*time.Minute, 7*24*time.Hour),
+		VisitTTL:            r.duration("VISIT_TTL", 2*time.Hour, time.Minute, 24*time.Hour),
+		ShopperLoginIPLimit: r.integer("SHOPPER_LOGIN_IP_LIMIT", 300, 1, 1000000),
+
 		LoginIPLimit:      r.integer("LOGIN_IP_LIMIT", 30, 1, 100000),
 		LoginUserLimit:    r.integer("LOGIN_USER_LIMIT", 5, 1, 1000),
 		LoginWindow:       r.duration("LOGIN_WINDOW", 15*time.Minute, time.Second, 24*time.Hour),
@@ -107,6 +129,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		WechatSecret:    r.str("WECHAT_SECRET", ""),
 		WechatAPIBase:   r.str("WECHAT_API_BASE", "https://api.weixin.qq.com"),
 		WechatEntryPage: r.str("WECHAT_ENTRY_PAGE", "pages/index/index"),
+		PprofAddr:       r.str("PPROF_ADDR", ""),
 	}
 	c.TrustedProxies = r.list("TRUSTED_PROXIES")
 	for _, p := range c.TrustedProxies {
@@ -119,6 +142,12 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.MigrateOnStart = r.boolean("MIGRATE_ON_START", true)
 	c.SecureCookies = r.boolean("COOKIE_SECURE", false)
 	c.DemoSeed = r.boolean("DEMO_SEED", c.Embedded())
+	c.BenchFloor = r.boolean("BENCH_FLOOR", false)
+	c.ScanLimit = r.integer("SCAN_RATE_LIMIT", 120, 1, 1_000_000)
+	c.ScanWindow = r.duration("SCAN_RATE_WINDOW", time.Minute, time.Second, time.Hour)
+	if c.PprofAddr != "" && !isLoopback(c.PprofAddr) {
+		r.fail("PPROF_ADDR", "must be a loopback host:port (profiles expose the process): "+c.PprofAddr)
+	}
 
 	// Embedded mode without JWT_SECRET makes a random one and keeps it in
 	// DATA_DIR (see main); a real deployment must name its own.
@@ -163,6 +192,9 @@ func (c *Config) Settings() []Setting {
 		{Key: "REDIS_DB", Value: fmt.Sprint(c.RedisDB)},
 		{Key: "JWT_SECRET", Value: mask(c.JWTSecret)},
 		{Key: "STAFF_TOKEN_TTL", Value: c.StaffTokenTTL.String()},
+		{Key: "SHOPPER_TOKEN_TTL", Value: c.ShopperTokenTTL.String()},
+		{Key: "VISIT_TTL", Value: c.VisitTTL.String()},
+		{Key: "SHOPPER_LOGIN_IP_LIMIT", Value: fmt.Sprint(c.ShopperLoginIPLimit)},
 		{Key: "MIGRATE_ON_START", Value: fmt.Sprint(c.MigrateOnStart)},
 		{Key: "DEMO_SEED", Value: fmt.Sprint(c.DemoSeed)},
 		{Key: "LOG_FORMAT", Value: c.LogFormat},
@@ -180,6 +212,10 @@ func (c *Config) Settings() []Setting {
 		{Key: "WECHAT_SECRET", Value: mask(c.WechatSecret)},
 		{Key: "WECHAT_API_BASE", Value: c.WechatAPIBase},
 		{Key: "WECHAT_ENTRY_PAGE", Value: c.WechatEntryPage},
+		{Key: "BENCH_FLOOR", Value: fmt.Sprint(c.BenchFloor)},
+		{Key: "SCAN_RATE_LIMIT", Value: fmt.Sprint(c.ScanLimit)},
+		{Key: "SCAN_RATE_WINDOW", Value: c.ScanWindow.String()},
+		{Key: "PPROF_ADDR", Value: c.PprofAddr},
 	}
 }
 

@@ -24,6 +24,9 @@ type StoreItemRepository interface {
 	StoreItem(ctx context.Context, storeID, productID int64) (*StoreItem, error)
 	// ListStoreItems pages through a store's items by product id.
 	ListStoreItems(ctx context.Context, storeID int64, p Page) ([]*StoreItem, error)
+	// ItemsByProductIDs loads a store's items for the given products at
+	// once (pricing a cart); missing ones are absent from the map.
+	ItemsByProductIDs(ctx context.Context, storeID int64, productIDs []int64) (map[int64]*StoreItem, error)
 	// ItemByPLU finds the weighed item a scale label's PLU names.
 	ItemByPLU(ctx context.Context, storeID int64, plu string) (*StoreItem, error)
 }

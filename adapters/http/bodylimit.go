@@ -86,6 +86,12 @@ func (s *Server) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfi
 func (s *Server) limitBody(c *fiber.Ctx) error {
 	req := c.Request()
 	size := req.Header.ContentLength() // -1: chunked
+	if enc := strings.TrimSpace(string(req.Header.ContentEncoding())); enc != "" && !strings.EqualFold(enc, "identity") {
+		// fiber's Body() would inflate gzip/deflate/br without any bound,
+		// so a 1 KB "zip bomb" could allocate gigabytes past the limit.
+		c.Context().SetConnectionClose()
+		return domain.Errorf(domain.EMALFORMED, "unsupported_content_encoding", "send the body uncompressed (Content-Encoding %q is not accepted)", enc)
+	}
 	if limit, ok := s.streamLimit(c.Method(), c.Path()); ok {
 		if size > limit {
 			return tooLarge(c, limit)

@@ -49,8 +49,13 @@ func jsonError(err error) error {
 			return domain.Errorf(domain.EMALFORMED, "json_malformed", "the body must be a JSON object")
 		}
 		want := jsonKind(typ.Type.Kind().String())
-		if typ.Type == decimalType {
+		switch typ.Type {
+		case decimalType:
 			want = `a decimal number such as "12.30"`
+		case timeType:
+			want = `an RFC 3339 time such as "2025-05-01T08:30:00Z"`
+		case idType:
+			want = `an id such as "7214565870123456789"`
 		}
 		return malformedField(field, fmt.Sprintf("must be %s, not %s", want, typ.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

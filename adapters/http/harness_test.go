@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -66,6 +65,7 @@ func (a *testAPI) miniProgram(t *testing.T) *wechat.Client {
 // harness collects the knobs a test may turn before the server is built.
 type harness struct {
 	limits  app.LoginLimits
+	scan    app.ScanLimits
 	opts    httpapi.Options
 	checks  func(api *testAPI) []httpapi.Check
 	queues  func(api *testAPI) http.Handler
@@ -81,6 +81,11 @@ type option func(*harness)
 // withLimits sets the login rate limits.
 func withLimits(perIP, perUser int) option {
 	return func(h *harness) { h.limits.PerIP, h.limits.PerUsername = perIP, perUser }
+}
+
+// withScanLimit sets the per-shopper scan rate limit.
+func withScanLimit(n int, window time.Duration) option {
+	return func(h *harness) { h.scan = app.ScanLimits{PerShopper: n, Window: window} }
 }
 
 // withTrustedProxies sets the load balancers whose X-Forwarded-For counts.
@@ -120,6 +125,7 @@ func newTestAPI(t *testing.T, opts ...option) *testAPI {
 	t.Helper()
 	h := harness{
 		limits: app.LoginLimits{PerIP: 1000, PerUsername: 1000, Window: time.Minute},
+		scan:   app.ScanLimits{PerShopper: 10000, Window: time.Minute},
 		opts:   httpapi.Options{BodyLimit: 1 << 20},
 		node:   1,
 	}
@@ -174,21 +180,31 @@ func newTestAPI(t *testing.T, opts ...option) *testAPI {
 	bulkRepo := mysql.NewCatalogBulkRepo(api.DB)
 	api.Imports = app.NewImports(app.ImportsDeps{Tx: api.DB, Imports: mysql.NewImportRepo(api.DB), Catalog: bulkRepo,
 		Stores: storeRepo, Staff: staffRepo, Outbox: outbox, IDs: ids, Clock: clock})
+	// One WeChat client and fake serve entry codes and shopper logins (shoppers_test.go).
+	mp, shoppers, visits := api.shopperUseCases(t, h.limits, ids, clock, storeRepo)
 	api.Srv = httpapi.New(httpapi.Deps{
+		Shoppers:   shoppers,
+		Visits:     visits,
 		Auth:       auth,
 		Staff:      app.NewStaffAdmin(api.DB, staffRepo, storeRepo, hasher, ids, clock),
-		Stores:     app.NewStores(api.DB, storeRepo, ids, clock, api.miniProgram(t), "pages/index/index"),
+		Stores:     app.NewStores(api.DB, storeRepo, ids, clock, mp, "pages/index/index"),
 		Catalog:    app.NewCatalog(api.DB, productRepo, ids, clock),
 		StoreItems: app.NewStoreItems(api.DB, storeRepo, productRepo, itemRepo, clock),
 		Stock:      app.NewStock(api.DB, storeRepo, productRepo, itemRepo, mysql.NewStockRepo(api.DB), outbox, ids, clock),
 		LabelRules: app.NewLabelRules(storeRepo, mysql.NewLabelRuleRepo(api.DB), itemRepo, ids, clock),
 		Imports:    api.Imports,
 		Exports:    app.NewExports(storeRepo, itemRepo, bulkRepo),
-		Checks:     checks,
-		Registry:   prometheus.NewRegistry(),
-		OpenAPI:    docs.OpenAPI,
-		QueuesUI:   queues,
-		Log:        slog.New(slog.NewJSONHandler(api.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Promotions: app.NewPromotions(api.DB, mysql.NewPromotionRepo(api.DB), storeRepo, ids, clock),
+		Coupons:    app.NewCoupons(api.DB, mysql.NewCouponRepo(api.DB), storeRepo, mysql.NewShopperRepo(api.DB), ids, clock),
+		Carts: app.NewCarts(app.CartDeps{Tx: api.DB, Stores: storeRepo, Products: productRepo, Items: itemRepo,
+			LabelRules: mysql.NewLabelRuleRepo(api.DB), Carts: mysql.NewCartRepo(api.DB), Promotions: mysql.NewPromotionRepo(api.DB),
+			Coupons: mysql.NewCouponRepo(api.DB), Visits: visits, Limiter: redisadapter.NewRateLimiter(api.Redis, "scanpay:rl:"),
+			IDs: ids, Clock: clock}, h.scan),
+		Checks:   checks,
+		Registry: prometheus.NewRegistry(),
+		OpenAPI:  docs.OpenAPI,
+		QueuesUI: queues,
+		Log:      slog.New(slog.NewJSONHandler(api.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}, h.opts)
 	return api
 }
@@ -375,23 +391,4 @@ func fieldNames(p httpapi.Problem) []string {
 		out[i] = f.Field
 	}
 	return out
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines to write
-// while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -42,6 +42,22 @@ type Deps struct {
 	// Imports and Exports are the catalog CSV import and export.
 	Imports *app.Imports
 	Exports *app.Exports
+
+	// Shoppers logs shoppers in with WeChat; Visits opens and checks their
+	// store visits (/v1/mp, shoppers.go).
+	Shoppers *app.ShopperAuth
+	Visits   *app.Visits
+
+	// Promotions and Coupons are the pricing rules staff set up; Coupons
+	// also lists a shopper's granted coupons.
+	Promotions *app.Promotions
+	Coupons    *app.Coupons
+	// Carts is the shopper's cart: scans, lines, coupon, prices.
+	Carts *app.Carts
+
+	// BenchFloor, when set (BENCH_FLOOR=true), registers the floor handler
+	// `make bench` compares the scan path against (benchfloor.go).
+	BenchFloor *app.BenchFloor
 }
 
 // Options tune the server.
@@ -98,6 +114,7 @@ func New(deps Deps, opts Options) *Server {
 	metrics := newHTTPMetrics(deps.Registry)
 	s.App.Use(withRequestID, observe(deps.Log, metrics, onError, s.clientIP), recoverPanics, s.limitBody, withTimeout(opts.RequestTimeout))
 	s.routes()
+	s.shopperRoutes()
 	return s
 }
 
@@ -107,6 +124,9 @@ func (s *Server) routes() {
 	a.Get("/readyz", s.readyz)
 	a.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.deps.Registry, promhttp.HandlerOpts{})))
 	a.Get("/openapi.yaml", s.openapi)
+	if s.deps.BenchFloor != nil {
+		a.Get(BenchFloorPath, s.benchFloor)
+	}
 	if s.deps.QueuesUI != nil {
 		ui := adaptor.HTTPHandler(s.deps.QueuesUI)
 		a.All(QueuesPath, s.requireStaffPage, requireRole(domain.RoleAdmin), ui)
@@ -154,6 +174,28 @@ func (s *Server) routes() {
 	v1.Get("/imports", auth, s.listImports)
 	v1.Get("/imports/:id", auth, s.getImport)
 	v1.Get("/stores/:code/items.csv", auth, s.exportStoreItems)
+
+	// Promotions and coupons: role and store scope are checked in the use
+	// cases (promotions.go in app), as they depend on the rule's stores.
+	v1.Get("/promotions", auth, s.listPromotions)
+	v1.Post("/promotions", auth, s.createPromotion)
+	v1.Get("/promotions/:id", auth, s.getPromotion)
+	v1.Patch("/promotions/:id", auth, s.updatePromotion)
+	v1.Get("/coupons", auth, s.listCoupons)
+	v1.Post("/coupons", auth, s.createCoupon)
+	v1.Get("/coupons/:code", auth, s.getCoupon)
+	v1.Patch("/coupons/:code", auth, s.updateCoupon)
+	v1.Post("/coupons/:code/grants", auth, s.grantCoupon)
+	// The shopper's own granted coupons (requireShopper: shoppers.go).
+	a.Get("/v1/mp/coupons", s.requireShopper, s.listShopperCoupons)
+	// The cart: reads need no visit, changes do (checked in app.Carts).
+	a.Get("/v1/mp/stores/:code/cart", s.requireShopper, s.getCart)
+	a.Post("/v1/mp/stores/:code/cart/scans", s.requireShopper, s.scan)
+	a.Patch("/v1/mp/stores/:code/cart/lines/:line_id", s.requireShopper, s.setLineQuantity)
+	a.Delete("/v1/mp/stores/:code/cart/lines/:line_id", s.requireShopper, s.removeLine)
+	a.Put("/v1/mp/stores/:code/cart/coupon", s.requireShopper, s.applyCoupon)
+	a.Delete("/v1/mp/stores/:code/cart/coupon", s.requireShopper, s.removeCoupon)
+	v1.Get("/stores/:code/unknown-barcodes", auth, s.unknownBarcodes)
 }
 
 // Routes lists every registered method and path, for the OpenAPI test.

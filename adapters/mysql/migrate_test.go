@@ -51,7 +51,9 @@ func TestMigrationsUpDownUp(t *testing.T) {
 
 func assertTables(t *testing.T, db *mysql.DB, want bool) {
 	t.Helper()
-	for _, table := range []string{"stores", "staff", "staff_stores", "outbox", "products", "barcodes", "store_items", "stock_levels", "stock_movements", "stock_alerts", "label_rules", "import_jobs", "import_chunks", "import_errors"} {
+	for _, table := range []string{"stores", "staff", "staff_stores", "outbox", "products", "barcodes", "store_items", "stock_levels", "stock_movements", "stock_alerts", "label_rules", "import_jobs", "import_chunks", "import_errors",
+		"shoppers", "store_visits",
+		"promotions", "coupons", "coupon_grants", "coupon_redemptions"} {
 		_, err := db.SQL().Exec("SELECT COUNT(*) FROM " + table)
 		if exists := err == nil; exists != want {
 			t.Fatalf("table %s exists=%v, want %v (err %v)", table, exists, want, err)

@@ -12,5 +12,7 @@ func SeedRepos(db *DB) app.SeedRepos {
 		Items:      NewStoreItemRepo(db),
 		Stock:      NewStockRepo(db),
 		LabelRules: NewLabelRuleRepo(db),
+		Promotions: NewPromotionRepo(db),
+		Coupons:    NewCouponRepo(db),
 	}
 }

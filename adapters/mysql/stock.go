@@ -65,9 +65,12 @@ func (r *StockRepo) ApplyMovement(ctx context.Context, m *domain.StockMovement) 
 			m.Delta = m.Quantity.Sub(cur.OnHand)
 			err = where.Updates(map[string]any{"on_hand": m.Quantity, "needs_recount": false, "updated_at": now}).Error
 		} else {
+			// needs_recount comes first: MySQL evaluates SET assignments left
+			// to right with the new values, SQLite with the old ones; in this
+			// order both read the level before the change.
 			sum := "ROUND(on_hand + ?, 3)"
-			err = db.Exec("UPDATE stock_levels SET on_hand = "+sum+
-				", needs_recount = CASE WHEN "+sum+" < 0 THEN TRUE ELSE needs_recount END, updated_at = ?"+
+			err = db.Exec("UPDATE stock_levels SET needs_recount = CASE WHEN "+sum+" < 0 THEN TRUE ELSE needs_recount END"+
+				", on_hand = "+sum+", updated_at = ?"+
 				" WHERE store_id = ? AND product_id = ?", m.Delta, m.Delta, now, m.StoreID, m.ProductID).Error
 		}
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/scanpay/scanpay/domain"
 	"github.com/shopspring/decimal"
+	"gorm.io/gorm/clause"
 )
 
 type storeItemRow struct {
@@ -34,10 +35,19 @@ func NewStoreItemRepo(db *DB) *StoreItemRepo { return &StoreItemRepo{db: db} }
 func (r *StoreItemRepo) PutStoreItem(ctx context.Context, it *domain.StoreItem) error {
 	return r.db.WithinTx(ctx, func(ctx context.Context) error {
 		db := r.db.conn(ctx)
+		// Item writes of one store take turns on the store row, so the PLU
+		// check below cannot be passed by two items at once.
+		var lock []storeRow
+		if err := db.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Where("id = ?", it.StoreID).Find(&lock).Error; err != nil {
+			return mapErr(err)
+		}
 		if it.PLU != "" {
 			var other []struct{ SKU string }
+			// A locking read sees the latest commit; a plain one would read
+			// the transaction's snapshot, taken before the store lock.
 			err := db.Table("store_items si").Select("p.sku").Joins("JOIN products p ON p.id = si.product_id").
-				Where("si.store_id = ? AND si.plu = ? AND si.product_id <> ?", it.StoreID, it.PLU, it.Product.ID).Scan(&other).Error
+				Where("si.store_id = ? AND si.plu = ? AND si.product_id <> ?", it.StoreID, it.PLU, it.Product.ID).
+				Clauses(clause.Locking{Strength: "UPDATE"}).Scan(&other).Error
 			if err != nil {
 				return mapErr(err)
 			}
@@ -53,11 +63,12 @@ func (r *StoreItemRepo) PutStoreItem(ctx context.Context, it *domain.StoreItem) 
 		if it.PLU != "" {
 			row.PLU = &it.PLU
 		}
-		var n int64
-		if err := db.Model(&storeItemRow{}).Where("store_id = ? AND product_id = ?", it.StoreID, it.Product.ID).Count(&n).Error; err != nil {
+		var own []storeItemRow
+		if err := db.Clauses(clause.Locking{Strength: "UPDATE"}).Select("store_id").
+			Where("store_id = ? AND product_id = ?", it.StoreID, it.Product.ID).Find(&own).Error; err != nil {
 			return mapErr(err)
 		}
-		if n == 0 {
+		if len(own) == 0 {
 			err := db.Create(&row).Error
 			if err == nil {
 				return nil
@@ -65,11 +76,26 @@ func (r *StoreItemRepo) PutStoreItem(ctx context.Context, it *domain.StoreItem) 
 			if !isDuplicate(err) {
 				return mapErr(err)
 			}
-			// Another request created it a moment ago: replace it below.
+			// Either an import (which does not take the store lock) just
+			// created our row, or the PLU index refused: tell them apart.
+			if err := db.Clauses(clause.Locking{Strength: "UPDATE"}).Select("store_id").
+				Where("store_id = ? AND product_id = ?", it.StoreID, it.Product.ID).Find(&own).Error; err != nil {
+				return mapErr(err)
+			}
+			if len(own) == 0 {
+				return domain.Errorf(domain.ECONFLICT, "plu_taken", "PLU %s is already used by another item in this store", it.PLU)
+			}
 		}
-		return mapErr(db.Model(&storeItemRow{}).Where("store_id = ? AND product_id = ?", it.StoreID, it.Product.ID).
+		res := db.Model(&storeItemRow{}).Where("store_id = ? AND product_id = ?", it.StoreID, it.Product.ID).
 			Updates(map[string]any{"price": row.Price, "member_price": row.MemberPrice, "active": row.Active,
-				"reorder_point": row.ReorderPoint, "plu": row.PLU, "updated_at": row.UpdatedAt}).Error)
+				"reorder_point": row.ReorderPoint, "plu": row.PLU, "updated_at": row.UpdatedAt})
+		if res.Error != nil {
+			if isDuplicate(res.Error) {
+				return domain.Errorf(domain.ECONFLICT, "plu_taken", "PLU %s is already used by another item in this store", it.PLU)
+			}
+			return mapErr(res.Error)
+		}
+		return nil
 	})
 }
 
@@ -139,4 +165,23 @@ func (r *StoreItemRepo) ItemByPLU(ctx context.Context, storeID int64, plu string
 		return nil, domain.Errorf(domain.ENOTFOUND, "plu_unknown", "no item of this store has scale PLU %s", plu)
 	}
 	return v[0].toDomain(), nil
+}
+
+// ItemsByProductIDs loads a store's items for several products in one query.
+func (r *StoreItemRepo) ItemsByProductIDs(ctx context.Context, storeID int64, productIDs []int64) (map[int64]*domain.StoreItem, error) {
+	out := make(map[int64]*domain.StoreItem, len(productIDs))
+	if len(productIDs) == 0 {
+		return out, nil
+	}
+	var v []storeItemView
+	err := r.db.conn(ctx).Table("store_items si").Select(storeItemSelect).Joins("JOIN products p ON p.id = si.product_id").
+		Where("si.store_id = ? AND si.product_id IN ?", storeID, productIDs).Scan(&v).Error
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	for i := range v {
+		it := v[i].toDomain()
+		out[it.Product.ID] = it
+	}
+	return out, nil
 }

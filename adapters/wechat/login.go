@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/scanpay/scanpay/app"
 	"github.com/scanpay/scanpay/domain"
 )
 
 const pathCode2Session = "/sns/jscode2session"
+
+var _ app.MiniProgram = (*Client)(nil)
 
 // jscode2session errcodes.
 const (
@@ -40,14 +43,25 @@ type code2SessionAnswer struct {
 	SessionKey string `json:"session_key"`
 }
 
-// Code2Session exchanges a wx.login code for the shopper's identity. A bad
-// or used code is EUNAUTHORIZED wx_code_invalid, the per-user rate limit
-// ETOOMANY wx_rate_limited, a user WeChat blocks as risky EFORBIDDEN
-// wx_risky_user, and anything on WeChat's side EUNAVAILABLE.
-func (c *Client) Code2Session(ctx context.Context, code string) (Session, error) {
+// Code2Session is app.MiniProgram's login: Login without the session key,
+// so the key never reaches the use cases, let alone a client.
+func (c *Client) Code2Session(ctx context.Context, code string) (openID, unionID string, err error) {
+	s, err := c.Login(ctx, code)
+	if err != nil {
+		return "", "", err
+	}
+	return s.OpenID, s.UnionID, nil
+}
+
+// Login exchanges a wx.login code for the shopper's identity and session
+// key (jscode2session). A bad, used or expired code is EUNAUTHORIZED
+// code_invalid, the per-user rate limit ETOOMANY wx_rate_limited, a user
+// WeChat blocks as risky EFORBIDDEN wx_risky_user, and anything on WeChat's
+// side EUNAVAILABLE.
+func (c *Client) Login(ctx context.Context, code string) (Session, error) {
 	const api = "jscode2session"
 	if code == "" || len(code) > 256 {
-		return Session{}, domain.Errorf(domain.EUNAUTHORIZED, "wx_code_invalid", "the WeChat login code is missing or malformed")
+		return Session{}, domain.Errorf(domain.EUNAUTHORIZED, "code_invalid", "the WeChat login code is missing or malformed")
 	}
 	q := url.Values{"appid": {c.appID}, "secret": {c.secret}, "js_code": {code}, "grant_type": {"authorization_code"}}
 	body, err := c.get(ctx, api, pathCode2Session, q)
@@ -70,8 +84,8 @@ func (c *Client) Code2Session(ctx context.Context, code string) (Session, error)
 func loginError(ae *APIError) error {
 	switch ae.Code {
 	case codeInvalidCode, codeCodeUsed:
-		return &domain.Error{Code: domain.EUNAUTHORIZED, Reason: "wx_code_invalid",
-			Message: "the WeChat login code is invalid or already used; call wx.login again", Err: ae}
+		return &domain.Error{Code: domain.EUNAUTHORIZED, Reason: "code_invalid",
+			Message: "the WeChat login code is invalid, expired or already used; call wx.login again", Err: ae}
 	case codeRiskyUser:
 		return &domain.Error{Code: domain.EFORBIDDEN, Reason: "wx_risky_user",
 			Message: "WeChat blocked this login as risky", Err: ae}

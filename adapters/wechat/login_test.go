@@ -18,42 +18,55 @@ func TestCode2Session(t *testing.T) {
 	srv.AddCode("code-alice", "oAlice0000000000000000000001", "uAlice")
 	srv.AddCode("code-bob", "oBob00000000000000000000001", "")
 
-	s, err := c.Code2Session(ctx, "code-alice")
+	s, err := c.Login(ctx, "code-alice")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.OpenID != "oAlice0000000000000000000001" || s.UnionID != "uAlice" || s.SessionKey == "" {
 		t.Fatalf("session = %v", s)
 	}
-	if bob, err := c.Code2Session(ctx, "code-bob"); err != nil || bob.UnionID != "" || bob.OpenID == "" {
+	if bob, err := c.Login(ctx, "code-bob"); err != nil || bob.UnionID != "" || bob.OpenID == "" {
 		t.Fatalf("bob = %v, %v; want an openid and no unionid", bob, err)
 	}
 
-	_, err = c.Code2Session(ctx, "code-alice") // single use
-	wantCode(t, err, domain.EUNAUTHORIZED, "wx_code_invalid")
-	_, err = c.Code2Session(ctx, "never-issued")
-	wantCode(t, err, domain.EUNAUTHORIZED, "wx_code_invalid")
+	_, err = c.Login(ctx, "code-alice") // single use
+	wantCode(t, err, domain.EUNAUTHORIZED, "code_invalid")
+	_, err = c.Login(ctx, "never-issued")
+	wantCode(t, err, domain.EUNAUTHORIZED, "code_invalid")
 	if strings.Contains(err.Error(), s.SessionKey) {
 		t.Fatalf("error leaks a session key: %v", err)
 	}
+}
+
+// Code2Session, the port's method, gives the identity and nothing else.
+func TestCode2SessionPort(t *testing.T) {
+	srv := wechattest.NewTest(t)
+	c := newClient(t, srv, nil)
+	srv.AddCode("code-carol", "oCarol", "uCarol")
+	openID, unionID, err := c.Code2Session(context.Background(), "code-carol")
+	if err != nil || openID != "oCarol" || unionID != "uCarol" {
+		t.Fatalf("Code2Session = %q, %q, %v", openID, unionID, err)
+	}
+	_, _, err = c.Code2Session(context.Background(), "code-carol")
+	wantCode(t, err, domain.EUNAUTHORIZED, "code_invalid")
 }
 
 func TestCode2SessionDevCodes(t *testing.T) {
 	srv := wechattest.NewTest(t)
 	c := newClient(t, srv, nil)
 	ctx := context.Background()
-	_, err := c.Code2Session(ctx, "dev:alice")
-	wantCode(t, err, domain.EUNAUTHORIZED, "wx_code_invalid") // off by default
+	_, err := c.Login(ctx, "dev:alice")
+	wantCode(t, err, domain.EUNAUTHORIZED, "code_invalid") // off by default
 
 	srv.SetDevCodes(true)
 	for i := 0; i < 2; i++ { // dev codes are reusable
-		s, err := c.Code2Session(ctx, "dev:alice")
+		s, err := c.Login(ctx, "dev:alice")
 		if err != nil || s.OpenID != "dev-alice" {
 			t.Fatalf("dev login %d: %v, %v; want openid dev-alice", i, s, err)
 		}
 	}
-	_, err = c.Code2Session(ctx, "dev:")
-	wantCode(t, err, domain.EUNAUTHORIZED, "wx_code_invalid")
+	_, err = c.Login(ctx, "dev:")
+	wantCode(t, err, domain.EUNAUTHORIZED, "code_invalid")
 }
 
 func TestCode2SessionErrorsMapped(t *testing.T) {
@@ -61,8 +74,8 @@ func TestCode2SessionErrorsMapped(t *testing.T) {
 		errcode      int
 		code, reason string
 	}{
-		{40029, domain.EUNAUTHORIZED, "wx_code_invalid"},
-		{40163, domain.EUNAUTHORIZED, "wx_code_invalid"},
+		{40029, domain.EUNAUTHORIZED, "code_invalid"},
+		{40163, domain.EUNAUTHORIZED, "code_invalid"},
 		{45011, domain.ETOOMANY, "wx_rate_limited"},
 		{40226, domain.EFORBIDDEN, "wx_risky_user"},
 		{-1, domain.EUNAVAILABLE, "wechat_unavailable"},
@@ -73,7 +86,7 @@ func TestCode2SessionErrorsMapped(t *testing.T) {
 			c := newClient(t, srv, nil)
 			srv.AddCode("c1", "o1", "")
 			srv.FailNext(tc.errcode)
-			_, err := c.Code2Session(context.Background(), "c1")
+			_, err := c.Login(context.Background(), "c1")
 			wantCode(t, err, tc.code, tc.reason)
 			if tc.errcode == 40013 && !strings.Contains(err.Error(), "40013") {
 				t.Fatalf("errcode missing from the message: %v", err)
@@ -90,8 +103,8 @@ func TestCode2SessionErrorsMapped(t *testing.T) {
 func TestCode2SessionEmptyCodeNeedsNoRequest(t *testing.T) {
 	srv := wechattest.NewTest(t)
 	c := newClient(t, srv, nil)
-	_, err := c.Code2Session(context.Background(), "")
-	wantCode(t, err, domain.EUNAUTHORIZED, "wx_code_invalid")
+	_, err := c.Login(context.Background(), "")
+	wantCode(t, err, domain.EUNAUTHORIZED, "code_invalid")
 	if srv.Requests(wechattest.PathCode2Session) != 0 {
 		t.Fatal("an empty code went to WeChat")
 	}

@@ -24,7 +24,7 @@ func TestServerDownIsUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	_, err = c.Code2Session(ctx, "some-code")
+	_, err = c.Login(ctx, "some-code")
 	wantCode(t, err, domain.EUNAVAILABLE, "wechat_unavailable")
 	if strings.Contains(err.Error(), "secret=") || strings.Contains(err.Error(), "some-code") {
 		t.Fatalf("network error quotes the query: %v", err)
@@ -43,7 +43,7 @@ func TestHTTP5xxIsUnavailable(t *testing.T) {
 	srv.AddCode("c1", "o1", "")
 
 	srv.FailNextHTTP(http.StatusInternalServerError)
-	_, err := c.Code2Session(ctx, "c1")
+	_, err := c.Login(ctx, "c1")
 	wantCode(t, err, domain.EUNAVAILABLE, "wechat_unavailable")
 
 	srv.FailNextHTTP(http.StatusBadGateway) // hits stable_token
@@ -65,7 +65,7 @@ func TestDeadlineIsRespected(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	began := time.Now()
-	_, err := c.Code2Session(ctx, "c1")
+	_, err := c.Login(ctx, "c1")
 	wantCode(t, err, domain.EUNAVAILABLE, "wechat_unavailable")
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(began) > time.Second {
 		t.Fatalf("err %v after %v", err, time.Since(began))
@@ -91,7 +91,7 @@ func TestOddAnswers(t *testing.T) {
 	t.Cleanup(hs.Close)
 	c := wechat.New(wechat.Config{AppID: "wx1", Secret: "s", BaseURL: hs.URL})
 	ctx := context.Background()
-	_, err := c.Code2Session(ctx, "c1")
+	_, err := c.Login(ctx, "c1")
 	wantCode(t, err, domain.EUNAVAILABLE, "wechat_unavailable")
 	if strings.Contains(err.Error(), "KEY") {
 		t.Fatalf("error quotes the body: %v", err)

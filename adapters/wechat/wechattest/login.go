@@ -5,15 +5,20 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // DevCodePrefix starts the codes accepted when dev codes are on: a code
 // "dev:alice" logs in as openid "dev-alice".
 const DevCodePrefix = "dev:"
 
-// identity is who a login code belongs to.
+// CodeTTL is how long a wx.login code stays valid, as on WeChat.
+const CodeTTL = 5 * time.Minute
+
+// identity is who a login code belongs to, and when the code was issued.
 type identity struct {
 	openID, unionID string
+	issued          time.Time
 }
 
 type code2SessionAnswer struct {
@@ -22,12 +27,13 @@ type code2SessionAnswer struct {
 	UnionID    string `json:"unionid,omitempty"`
 }
 
-// AddCode registers a wx.login code for openid (unionid may be ""). Like a
-// real code it works once; a second use answers 40163.
+// AddCode registers a wx.login code for openid (unionid may be ""), issued
+// now by the fake's clock (SetNow). Like a real code it works once (a
+// second use answers 40163) and only for CodeTTL (then 40029).
 func (s *Server) AddCode(code, openID, unionID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.codes[code] = identity{openID: openID, unionID: unionID}
+	s.codes[code] = identity{openID: openID, unionID: unionID, issued: s.now()}
 	delete(s.used, code)
 }
 
@@ -67,7 +73,8 @@ func (s *Server) handleCode2Session(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, code2SessionAnswer{SessionKey: sessionKey(appID, code), OpenID: id.openID, UnionID: id.unionID})
 }
 
-// redeem resolves code once: 40029 for an unknown code, 40163 for a used one.
+// redeem resolves code once: 40029 for an unknown or expired code, 40163
+// for a used one.
 func (s *Server) redeem(code string) (identity, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -83,6 +90,9 @@ func (s *Server) redeem(code string) (identity, int) {
 	}
 	if s.used[code] {
 		return identity{}, 40163
+	}
+	if !s.now().Before(id.issued.Add(CodeTTL)) {
+		return identity{}, 40029
 	}
 	s.used[code] = true
 	return id, 0
