@@ -189,9 +189,10 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 		Tokens: jwt.NewShopperTokens(cfg.JWTSecret, cfg.ShopperTokenTTL), Limiter: redisadapter.NewRateLimiter(s.redis, "scanpay:rl:"),
 		IDs: ids, Clock: clock, LoginPerIP: cfg.ShopperLoginIPLimit, LoginWindow: cfg.LoginWindow,
 		DevCodes: s.wechat != nil}) // dev:<name> codes only with the embedded stand-in
-	visits := app.NewVisits(storeRepo, mysql.NewVisitRepo(s.db), ids, clock, cfg.VisitTTL)
+	cachedStores := app.NewCachedStores(storeRepo, clock, cfg.ScanCacheTTL)
+	visits := app.NewVisits(cachedStores, mysql.NewVisitRepo(s.db), ids, clock, cfg.VisitTTL)
 	promotionRepo, couponRepo := mysql.NewPromotionRepo(s.db), mysql.NewCouponRepo(s.db)
-	carts := app.NewCarts(app.CartDeps{Tx: s.db, Stores: storeRepo, Products: productRepo, Items: itemRepo,
+	carts := app.NewCarts(app.CartDeps{Tx: s.db, Stores: cachedStores, Products: productRepo, Items: itemRepo, CacheTTL: cfg.ScanCacheTTL,
 		LabelRules: mysql.NewLabelRuleRepo(s.db), Carts: mysql.NewCartRepo(s.db), Promotions: promotionRepo,
 		Coupons: couponRepo, Visits: visits, Limiter: redisadapter.NewRateLimiter(s.redis, "scanpay:rl:"), IDs: ids, Clock: clock},
 		app.ScanLimits{PerShopper: cfg.ScanLimit, Window: cfg.ScanWindow})

@@ -36,16 +36,24 @@ type CartDeps struct {
 	Limiter    RateLimiter
 	IDs        IDs
 	Clock      Clock
+	// CacheTTL keeps label rules and promotions in force per store this
+	// long (0: no cache), see ttlCache.
+	CacheTTL time.Duration
 }
 
 // Carts is what a shopper does with their cart: scan, change, price.
 type Carts struct {
-	d      CartDeps
-	limits ScanLimits
+	d          CartDeps
+	limits     ScanLimits
+	rules      *ttlCache[int64, []*domain.LabelRule]
+	promotions *ttlCache[string, []*domain.Promotion]
 }
 
 // NewCarts wires the cart use cases.
-func NewCarts(d CartDeps, limits ScanLimits) *Carts { return &Carts{d: d, limits: limits} }
+func NewCarts(d CartDeps, limits ScanLimits) *Carts {
+	return &Carts{d: d, limits: limits, rules: newTTLCache[int64, []*domain.LabelRule](d.CacheTTL),
+		promotions: newTTLCache[string, []*domain.Promotion](d.CacheTTL)}
+}
 
 // ScanOutcome is a scan's line and the cart it is now in.
 type ScanOutcome struct {

@@ -67,12 +67,13 @@ func (c *Carts) ApplyCoupon(ctx context.Context, shopper *domain.Shopper, storeC
 	if code == "" {
 		return nil, domain.Invalid("coupon_invalid", domain.FieldError{Field: "code", Message: "is required"})
 	}
+	_, store, err := c.d.Visits.Require(ctx, shopper.ID, storeCode)
+	if err != nil {
+		return nil, err
+	}
 	var out *PricedCart
-	err := c.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
-		_, store, err := c.d.Visits.Require(ctx, shopper.ID, storeCode)
-		if err != nil {
-			return err
-		}
+	err = c.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		// The cart lock comes first in the transaction (see LockCart).
 		cart, err := c.d.Carts.LockCart(ctx, shopper.ID, store.ID, c.d.IDs.NewID(), c.d.Clock.Now())
 		if err != nil {
 			return err
@@ -108,12 +109,13 @@ type cartWrite func(ctx context.Context, priced *PricedCart) error
 // cart and returns the write that stores it; the header (version) follows.
 func (c *Carts) change(ctx context.Context, shopper *domain.Shopper, storeCode string,
 	fn func(*domain.Cart, *domain.Store) (cartWrite, error)) (*PricedCart, error) {
+	_, store, err := c.d.Visits.Require(ctx, shopper.ID, storeCode)
+	if err != nil {
+		return nil, err
+	}
 	var out *PricedCart
-	err := c.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
-		_, store, err := c.d.Visits.Require(ctx, shopper.ID, storeCode)
-		if err != nil {
-			return err
-		}
+	err = c.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		// The cart lock comes first in the transaction (see LockCart).
 		cart, err := c.d.Carts.LockCart(ctx, shopper.ID, store.ID, c.d.IDs.NewID(), c.d.Clock.Now())
 		if err != nil {
 			return err

@@ -46,7 +46,12 @@ func (c *Carts) price(ctx context.Context, store *domain.Store, shopper *domain.
 			Weighed: l.Weighed, Quantity: l.Quantity, UnitPrice: it.Price, MemberPrice: it.Member, LabelAmount: l.LabelAmount})
 	}
 	if len(in.Lines) > 0 {
-		if in.Promotions, err = c.d.Promotions.PromotionsInForce(ctx, store.Code, now); err != nil {
+		// Cached for CacheTTL: a promotion ending inside that time is
+		// filtered again by Price itself (it checks each window at now).
+		in.Promotions, err = c.promotions.get(store.Code, now, func() ([]*domain.Promotion, error) {
+			return c.d.Promotions.PromotionsInForce(ctx, store.Code, now)
+		})
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -20,7 +20,9 @@ var one = decimal.NewFromInt(1)
 // store's rules and PLUs, everything else through the catalog's GTINs.
 // The ScanResult says how the scan is logged when it fails.
 func (c *Carts) resolve(ctx context.Context, store *domain.Store, code string) (*scanTarget, domain.ScanResult, error) {
-	rules, err := c.d.LabelRules.LabelRules(ctx, store.ID)
+	rules, err := c.rules.get(store.ID, c.d.Clock.Now(), func() ([]*domain.LabelRule, error) {
+		return c.d.LabelRules.LabelRules(ctx, store.ID)
+	})
 	if err != nil {
 		return nil, domain.ScanRefused, err
 	}

@@ -75,6 +75,9 @@ type Config struct {
 	// ScanLimit scans per shopper per ScanWindow (Redis, all processes).
 	ScanLimit  int
 	ScanWindow time.Duration
+	// ScanCacheTTL is how long the scan path may reuse a store, its label
+	// rules and its promotions in force before reading them again.
+	ScanCacheTTL time.Duration
 	// PprofAddr, when set, serves net/http/pprof on this loopback address
 	// (profiling a bench run); empty serves nothing.
 	PprofAddr string
@@ -145,6 +148,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.BenchFloor = r.boolean("BENCH_FLOOR", false)
 	c.ScanLimit = r.integer("SCAN_RATE_LIMIT", 120, 1, 1_000_000)
 	c.ScanWindow = r.duration("SCAN_RATE_WINDOW", time.Minute, time.Second, time.Hour)
+	c.ScanCacheTTL = r.duration("SCAN_CACHE_TTL", 5*time.Second, 0, time.Minute)
 	if c.PprofAddr != "" && !isLoopback(c.PprofAddr) {
 		r.fail("PPROF_ADDR", "must be a loopback host:port (profiles expose the process): "+c.PprofAddr)
 	}
@@ -215,6 +219,7 @@ func (c *Config) Settings() []Setting {
 		{Key: "BENCH_FLOOR", Value: fmt.Sprint(c.BenchFloor)},
 		{Key: "SCAN_RATE_LIMIT", Value: fmt.Sprint(c.ScanLimit)},
 		{Key: "SCAN_RATE_WINDOW", Value: c.ScanWindow.String()},
+		{Key: "SCAN_CACHE_TTL", Value: c.ScanCacheTTL.String()},
 		{Key: "PPROF_ADDR", Value: c.PprofAddr},
 	}
 }

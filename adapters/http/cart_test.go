@@ -124,3 +124,25 @@ func TestTwoPhonesScanIntoOneCart(t *testing.T) {
 		t.Fatalf("after %d scans: lines %v version %d", 2*perPhone, got, cart.Version)
 	}
 }
+
+// Many shoppers creating their first cart at the same moment (a store
+// opening) must not deadlock each other on the carts' unique index.
+func TestFirstScansOfManyShoppersAtOnce(t *testing.T) {
+	api := newTestAPI(t)
+	const shoppers = 16
+	tokens := make([]string, shoppers)
+	for i := range tokens {
+		tokens[i] = api.loginShopper(t, "oFirst"+strconv.Itoa(i))
+		api.openVisit(t, tokens[i], map[string]string{"store_code": "DEMO01"})
+	}
+	var wg sync.WaitGroup
+	for _, tok := range tokens {
+		wg.Go(func() {
+			resp, body := api.do(t, http.MethodPost, cartPath+"/scans", map[string]any{"barcode": demoEAN("692451300104")}, tok)
+			if resp.StatusCode != http.StatusCreated {
+				t.Errorf("first scan: %d %s", resp.StatusCode, body)
+			}
+		})
+	}
+	wg.Wait()
+}

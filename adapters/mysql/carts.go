@@ -56,18 +56,33 @@ var _ domain.CartRepository = (*CartRepo)(nil)
 // NewCartRepo returns the cart repository on db.
 func NewCartRepo(db *DB) *CartRepo { return &CartRepo{db: db} }
 
-// LockCart reads the cart FOR UPDATE, creating it first when missing. Two
-// requests creating the same cart at once: one insert wins, the other hits
-// the unique index and simply reads the winner's row.
+// LockCart locks the cart row, creating it first when missing. It never
+// locks a row that does not exist: on MariaDB that takes a gap lock on the
+// unique index, and shoppers creating their first carts at the same moment
+// then deadlock on each other's gaps. So: find the cart without locking,
+// insert when there is none (a concurrent insert of the same cart is
+// absorbed), then lock it. The lock must be the transaction's first read.
 func (r *CartRepo) LockCart(ctx context.Context, shopperID, storeID, newID int64, now time.Time) (*domain.Cart, error) {
-	c, err := r.read(ctx, shopperID, storeID, true)
-	if err != nil || c.ID != 0 {
-		return c, err
+	var ids []int64
+	db := r.db.conn(ctx)
+	if r.db.Dialect == DialectMySQL {
+		// Outside the caller's transaction: a read here would fix its
+		// REPEATABLE READ snapshot before the cart is locked, and the lines
+		// read after the lock would then miss another phone's commit. An
+		// empty cart left behind by a rolled-back scan is harmless. (SQLite
+		// has no snapshots across statements here, and a second connection
+		// would wait on our own write lock, so it stays in the transaction.)
+		db = r.db.gorm.WithContext(ctx)
 	}
-	row := cartRow{ID: newID, ShopperID: shopperID, StoreID: storeID, CreatedAt: utcTime(now), UpdatedAt: utcTime(now)}
-	err = r.db.conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "shopper_id"}, {Name: "store_id"}}, DoNothing: true}).Create(&row).Error
-	if err != nil {
+	if err := db.Model(&cartRow{}).Where("shopper_id = ? AND store_id = ?", shopperID, storeID).Limit(1).Pluck("id", &ids).Error; err != nil {
 		return nil, mapErr(err)
+	}
+	if len(ids) == 0 {
+		row := cartRow{ID: newID, ShopperID: shopperID, StoreID: storeID, CreatedAt: utcTime(now), UpdatedAt: utcTime(now)}
+		err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "shopper_id"}, {Name: "store_id"}}, DoNothing: true}).Create(&row).Error
+		if err != nil {
+			return nil, mapErr(err)
+		}
 	}
 	return r.read(ctx, shopperID, storeID, true)
 }
@@ -93,6 +108,10 @@ func (r *CartRepo) read(ctx context.Context, shopperID, storeID int64, lock bool
 	c := &domain.Cart{ID: row.ID, ShopperID: row.ShopperID, StoreID: row.StoreID, Version: row.Version,
 		CouponCode: row.CouponCode, CreatedAt: row.CreatedAt.Time(), UpdatedAt: row.UpdatedAt.Time()}
 	var lines []cartLineRow
+	// A plain read: with the cart row locked first in the transaction, the
+	// snapshot is taken now, after the lock, and sees every committed line.
+	// (Locking the lines instead would take gap locks on an empty cart's
+	// index range and deadlock first scans against each other.)
 	if err := r.db.conn(ctx).Where("cart_id = ?", row.ID).Order("id").Find(&lines).Error; err != nil {
 		return nil, mapErr(err)
 	}
