@@ -81,6 +81,9 @@ func (c *Carts) Scan(ctx context.Context, shopper *domain.Shopper, storeCode, ba
 		c.logScan(ctx, shopper, store, barcode, result, 0)
 		return nil, err
 	}
+	if err := c.d.Carts.EnsureCart(ctx, shopper.ID, store.ID, c.d.IDs.NewID(), c.d.Clock.Now()); err != nil {
+		return nil, err
+	}
 	var out *ScanOutcome
 	err = c.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		now := c.d.Clock.Now()

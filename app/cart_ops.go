@@ -71,6 +71,9 @@ func (c *Carts) ApplyCoupon(ctx context.Context, shopper *domain.Shopper, storeC
 	if err != nil {
 		return nil, err
 	}
+	if err := c.d.Carts.EnsureCart(ctx, shopper.ID, store.ID, c.d.IDs.NewID(), c.d.Clock.Now()); err != nil {
+		return nil, err
+	}
 	var out *PricedCart
 	err = c.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		// The cart lock comes first in the transaction (see LockCart).
@@ -111,6 +114,9 @@ func (c *Carts) change(ctx context.Context, shopper *domain.Shopper, storeCode s
 	fn func(*domain.Cart, *domain.Store) (cartWrite, error)) (*PricedCart, error) {
 	_, store, err := c.d.Visits.Require(ctx, shopper.ID, storeCode)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.d.Carts.EnsureCart(ctx, shopper.ID, store.ID, c.d.IDs.NewID(), c.d.Clock.Now()); err != nil {
 		return nil, err
 	}
 	var out *PricedCart

@@ -9,9 +9,11 @@ import (
 // made line by line (a scan touches one line), inside the caller's
 // transaction, with the cart row locked by LockCart.
 type CartRepository interface {
+	// EnsureCart creates an empty cart with newID when the shopper has none
+	// in the store; call it before the transaction that locks the cart.
+	EnsureCart(ctx context.Context, shopperID, storeID, newID int64, now time.Time) error
 	// LockCart returns the shopper's cart in the store locked until the
-	// transaction ends, so two phones of one shopper take turns; it
-	// creates an empty cart with newID when there is none.
+	// transaction ends, so two phones of one shopper take turns.
 	LockCart(ctx context.Context, shopperID, storeID, newID int64, now time.Time) (*Cart, error)
 	// Cart reads the cart without locking; a missing cart is an empty one
 	// with ID 0.

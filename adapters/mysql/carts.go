@@ -56,33 +56,38 @@ var _ domain.CartRepository = (*CartRepo)(nil)
 // NewCartRepo returns the cart repository on db.
 func NewCartRepo(db *DB) *CartRepo { return &CartRepo{db: db} }
 
-// LockCart locks the cart row, creating it first when missing. It never
-// locks a row that does not exist: on MariaDB that takes a gap lock on the
-// unique index, and shoppers creating their first carts at the same moment
-// then deadlock on each other's gaps. So: find the cart without locking,
-// insert when there is none (a concurrent insert of the same cart is
-// absorbed), then lock it. The lock must be the transaction's first read.
-func (r *CartRepo) LockCart(ctx context.Context, shopperID, storeID, newID int64, now time.Time) (*domain.Cart, error) {
+// EnsureCart creates the shopper's cart in the store when there is none,
+// before (and outside) the transaction that changes it. Creating it inside
+// would take a gap lock on the unique index for a row that does not exist
+// yet, and shoppers making their first scans at the same moment would
+// deadlock on each other's gaps; reading it there first would also fix
+// the transaction's snapshot before the cart is locked.
+func (r *CartRepo) EnsureCart(ctx context.Context, shopperID, storeID, newID int64, now time.Time) error {
 	var ids []int64
 	db := r.db.conn(ctx)
-	if r.db.Dialect == DialectMySQL {
-		// Outside the caller's transaction: a read here would fix its
-		// REPEATABLE READ snapshot before the cart is locked, and the lines
-		// read after the lock would then miss another phone's commit. An
-		// empty cart left behind by a rolled-back scan is harmless. (SQLite
-		// has no snapshots across statements here, and a second connection
-		// would wait on our own write lock, so it stays in the transaction.)
-		db = r.db.gorm.WithContext(ctx)
-	}
 	if err := db.Model(&cartRow{}).Where("shopper_id = ? AND store_id = ?", shopperID, storeID).Limit(1).Pluck("id", &ids).Error; err != nil {
-		return nil, mapErr(err)
+		return mapErr(err)
 	}
-	if len(ids) == 0 {
-		row := cartRow{ID: newID, ShopperID: shopperID, StoreID: storeID, CreatedAt: utcTime(now), UpdatedAt: utcTime(now)}
-		err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "shopper_id"}, {Name: "store_id"}}, DoNothing: true}).Create(&row).Error
-		if err != nil {
-			return nil, mapErr(err)
-		}
+	if len(ids) > 0 {
+		return nil
+	}
+	row := cartRow{ID: newID, ShopperID: shopperID, StoreID: storeID, CreatedAt: utcTime(now), UpdatedAt: utcTime(now)}
+	// A concurrent creation of the same cart is absorbed by the unique index.
+	err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "shopper_id"}, {Name: "store_id"}}, DoNothing: true}).Create(&row).Error
+	return mapErr(err)
+}
+
+// LockCart locks the cart row for the caller's transaction; it must be the
+// transaction's first read (see EnsureCart), so the lines read after the
+// lock see every committed change. A cart that vanished since EnsureCart
+// (checked out) is created again here.
+func (r *CartRepo) LockCart(ctx context.Context, shopperID, storeID, newID int64, now time.Time) (*domain.Cart, error) {
+	c, err := r.read(ctx, shopperID, storeID, true)
+	if err != nil || c.ID != 0 {
+		return c, err
+	}
+	if err := r.EnsureCart(ctx, shopperID, storeID, newID, now); err != nil {
+		return nil, err
 	}
 	return r.read(ctx, shopperID, storeID, true)
 }
