@@ -67,33 +67,15 @@ func (c *Carts) ApplyCoupon(ctx context.Context, shopper *domain.Shopper, storeC
 	if code == "" {
 		return nil, domain.Invalid("coupon_invalid", domain.FieldError{Field: "code", Message: "is required"})
 	}
-	_, store, err := c.d.Visits.Require(ctx, shopper.ID, storeCode)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.d.Carts.EnsureCart(ctx, shopper.ID, store.ID, c.d.IDs.NewID(), c.d.Clock.Now()); err != nil {
-		return nil, err
-	}
-	var out *PricedCart
-	err = c.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
-		// The cart lock comes first in the transaction (see LockCart).
-		cart, err := c.d.Carts.LockCart(ctx, shopper.ID, store.ID, c.d.IDs.NewID(), c.d.Clock.Now())
-		if err != nil {
-			return err
-		}
-		cart.StoreCode = store.Code
+	return c.change(ctx, shopper, storeCode, func(cart *domain.Cart, _ *domain.Store) (cartWrite, error) {
 		cart.SetCoupon(code, c.d.Clock.Now())
-		priced, err := c.price(ctx, store, shopper, cart)
-		if err != nil {
-			return err
-		}
-		if priced.CouponProblem != nil {
-			return fieldError("code", priced.CouponProblem)
-		}
-		out = priced
-		return c.d.Carts.SaveCartHeader(ctx, cart)
+		return func(_ context.Context, priced *PricedCart) error {
+			if priced.CouponProblem != nil {
+				return fieldError("code", priced.CouponProblem)
+			}
+			return nil
+		}, nil
 	})
-	return out, err
 }
 
 // RemoveCoupon takes the coupon off the cart.
