@@ -188,7 +188,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 	shoppers := app.NewShopperAuth(app.ShopperAuthDeps{Shoppers: mysql.NewShopperRepo(s.db), MiniProgram: mp, AppID: wxAppID,
 		Tokens: jwt.NewShopperTokens(cfg.JWTSecret, cfg.ShopperTokenTTL), Limiter: redisadapter.NewRateLimiter(s.redis, "scanpay:rl:"),
 		IDs: ids, Clock: clock, LoginPerIP: cfg.ShopperLoginIPLimit, LoginWindow: cfg.LoginWindow,
-		DevCodes: s.wechat != nil}) // dev:<name> codes only with the embedded stand-in
+		DevCodes: s.wechat != nil, // dev:<name> codes only with the embedded stand-in
+		CacheTTL: cfg.ScanCacheTTL})
 	cachedStores := app.NewCachedStores(storeRepo, clock, cfg.ScanCacheTTL)
 	visits := app.NewVisits(cachedStores, mysql.NewVisitRepo(s.db), ids, clock, cfg.VisitTTL)
 	promotionRepo, couponRepo := mysql.NewPromotionRepo(s.db), mysql.NewCouponRepo(s.db)

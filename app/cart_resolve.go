@@ -55,22 +55,18 @@ func (c *Carts) resolve(ctx context.Context, store *domain.Store, code string) (
 	if bc.Restricted {
 		return nil, domain.ScanLabelRuleMiss, domain.Errorf(domain.ENOTFOUND, "label_rule_miss", "this in-store code is not one of this store's labels")
 	}
-	p, err := c.d.Products.ProductByGTIN(ctx, bc.GTIN)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
+	it, err := c.d.Items.ItemByGTIN(ctx, store.ID, bc.GTIN)
+	switch domain.ErrorReason(err) {
+	case "":
+	case "barcode_unknown":
 		return nil, domain.ScanUnknown, domain.Errorf(domain.ENOTFOUND, "barcode_unknown", "no product has barcode %s", code)
-	}
-	if err != nil {
+	case "store_item_not_found":
+		return nil, domain.ScanInactive, errUnavailable(it)
+	default:
 		return nil, domain.ScanRefused, err
 	}
-	items, err := c.d.Items.ItemsByProductIDs(ctx, store.ID, []int64{p.ID})
-	if err != nil {
-		return nil, domain.ScanRefused, err
-	}
-	it := items[p.ID]
-	if it == nil || !it.Active || !p.Active {
-		if it == nil {
-			it = &domain.StoreItem{Product: p}
-		}
+	p := it.Product
+	if !it.Active || !p.Active {
 		return nil, domain.ScanInactive, errUnavailable(it)
 	}
 	if p.Unit == domain.UnitKg {

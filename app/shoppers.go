@@ -30,6 +30,10 @@ type ShopperAuthDeps struct {
 	// DevCodes lets "dev:<name>" codes through; only the embedded WeChat
 	// stand-in accepts them, so only embedded mode turns this on.
 	DevCodes bool
+	// CacheTTL lets Authenticate reuse a loaded shopper this long (0: no
+	// cache): every scan authenticates, and a member flag set by staff may
+	// take that long to show.
+	CacheTTL time.Duration
 }
 
 // ShopperSession is a successful mini-program login.
@@ -41,10 +45,15 @@ type ShopperSession struct {
 
 // ShopperAuth logs shoppers in with WeChat and turns shopper tokens back
 // into shoppers.
-type ShopperAuth struct{ d ShopperAuthDeps }
+type ShopperAuth struct {
+	d     ShopperAuthDeps
+	cache *ttlCache[int64, *domain.Shopper]
+}
 
 // NewShopperAuth wires shopper login.
-func NewShopperAuth(d ShopperAuthDeps) *ShopperAuth { return &ShopperAuth{d: d} }
+func NewShopperAuth(d ShopperAuthDeps) *ShopperAuth {
+	return &ShopperAuth{d: d, cache: newTTLCache[int64, *domain.Shopper](d.CacheTTL)}
+}
 
 const (
 	maxLoginCodeLen = 128
@@ -120,9 +129,15 @@ func (a *ShopperAuth) Authenticate(ctx context.Context, token string) (*domain.S
 	if err != nil {
 		return nil, err
 	}
-	sh, err := a.d.Shoppers.ShopperByID(ctx, claims.ShopperID)
+	sh, err := a.cache.get(claims.ShopperID, a.d.Clock.Now(), func() (*domain.Shopper, error) {
+		return a.d.Shoppers.ShopperByID(ctx, claims.ShopperID)
+	})
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return nil, domain.Errorf(domain.EUNAUTHORIZED, "token_invalid", "the token's shopper no longer exists")
 	}
-	return sh, err
+	if err != nil {
+		return nil, err
+	}
+	cp := *sh
+	return &cp, nil
 }

@@ -27,6 +27,11 @@ type StoreItemRepository interface {
 	// ItemsByProductIDs loads a store's items for the given products at
 	// once (pricing a cart); missing ones are absent from the map.
 	ItemsByProductIDs(ctx context.Context, storeID int64, productIDs []int64) (map[int64]*StoreItem, error)
+	// ItemByGTIN finds, in one read, the product owning a barcode and the
+	// store's item for it: ENOTFOUND barcode_unknown when no product has
+	// the code, store_item_not_found (with the product) when the store
+	// does not sell it.
+	ItemByGTIN(ctx context.Context, storeID int64, gtin string) (*StoreItem, error)
 	// ItemByPLU finds the weighed item a scale label's PLU names.
 	ItemByPLU(ctx context.Context, storeID int64, plu string) (*StoreItem, error)
 }
