@@ -230,7 +230,7 @@ func parseRow(h csvHeader, line int, rec []string) (ImportRow, domain.Fields) {
 		}
 		c.vals[col] = v
 	}
-	row.SKU = c.vals["sku"]
+	row.SKU = domain.NormalizeSKU(c.vals["sku"])
 	for _, col := range requiredColumns {
 		if v, ok := c.vals[col]; ok && v == "" {
 			fe.Add(col, "is required")

@@ -55,7 +55,12 @@ type ProductPatch struct {
 	Active        *bool
 }
 
-var skuPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
+var skuPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]{0,31}$`)
+
+// NormalizeSKU is the one form of a SKU: trimmed and upper case. MariaDB
+// compares SKUs case-insensitively and SQLite does not; storing and
+// looking up one form makes both engines agree that "abc" is "ABC".
+func NormalizeSKU(sku string) string { return strings.ToUpper(strings.TrimSpace(sku)) }
 
 // MaxBarcodesPerProduct bounds one product's codes (pack sizes, old codes).
 const MaxBarcodesPerProduct = 20
@@ -63,10 +68,10 @@ const MaxBarcodesPerProduct = 20
 // NewProduct validates a new product and its barcodes. Name, unit and tax
 // rate are required; it is active unless the patch says otherwise.
 func NewProduct(id int64, sku string, p ProductPatch, barcodes []string, now time.Time) (*Product, error) {
-	pr := &Product{ID: id, SKU: strings.TrimSpace(sku), Active: true, CreatedAt: now, UpdatedAt: now}
+	pr := &Product{ID: id, SKU: NormalizeSKU(sku), Active: true, CreatedAt: now, UpdatedAt: now}
 	var fe Fields
 	if !skuPattern.MatchString(pr.SKU) {
-		fe.Add("sku", "must be 1-32 characters of A-Z, a-z, 0-9, '.', '_' or '-'")
+		fe.Add("sku", "must be 1-32 characters of letters, digits, '.', '_' or '-' (kept in upper case)")
 	}
 	if p.Name == nil {
 		fe.Add("name", "is required")

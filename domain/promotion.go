@@ -154,7 +154,7 @@ func (p *Promotion) apply(in PromotionInput) {
 		p.StoreCodes = normalizeList(*in.StoreCodes, strings.ToUpper)
 	}
 	if in.SKUs != nil {
-		p.SKUs = normalizeList(*in.SKUs, nil)
+		p.SKUs = normalizeList(*in.SKUs, NormalizeSKU)
 	}
 	if in.Categories != nil {
 		p.Categories = normalizeList(*in.Categories, nil)

@@ -115,7 +115,7 @@ func (r *ProductRepo) checkBarcodesFree(ctx context.Context, productID int64, gt
 
 // ProductBySKU loads a product with its barcodes.
 func (r *ProductRepo) ProductBySKU(ctx context.Context, sku string) (*domain.Product, error) {
-	return r.loadOne(ctx, r.db.conn(ctx).Where("sku = ?", sku), false)
+	return r.loadOne(ctx, r.db.conn(ctx).Where("sku = ?", domain.NormalizeSKU(sku)), false)
 }
 
 // ProductByGTIN finds the product that owns a barcode.
@@ -200,7 +200,7 @@ func escapeLike(s string) string {
 func (r *ProductRepo) UpdateProduct(ctx context.Context, sku string, fn func(*domain.Product) error) (*domain.Product, error) {
 	var out *domain.Product
 	err := r.db.WithinTx(ctx, func(ctx context.Context) error {
-		p, err := r.loadOne(ctx, r.db.conn(ctx).Where("sku = ?", sku), true)
+		p, err := r.loadOne(ctx, r.db.conn(ctx).Where("sku = ?", domain.NormalizeSKU(sku)), true)
 		if err != nil {
 			return err
 		}
