@@ -193,7 +193,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 	cachedStores := app.NewCachedStores(storeRepo, clock, cfg.ScanCacheTTL)
 	visits := app.NewVisits(cachedStores, mysql.NewVisitRepo(s.db), ids, clock, cfg.VisitTTL)
 	promotionRepo, couponRepo := mysql.NewPromotionRepo(s.db), mysql.NewCouponRepo(s.db)
-	carts := app.NewCarts(app.CartDeps{Tx: s.db, Stores: cachedStores, Products: productRepo, Items: itemRepo, CacheTTL: cfg.ScanCacheTTL,
+	carts := app.NewCarts(app.CartDeps{Tx: s.db, Stores: cachedStores, Items: itemRepo, CacheTTL: cfg.ScanCacheTTL,
 		LabelRules: mysql.NewLabelRuleRepo(s.db), Carts: mysql.NewCartRepo(s.db), Promotions: promotionRepo,
 		Coupons: couponRepo, Visits: visits, Limiter: redisadapter.NewRateLimiter(s.redis, "scanpay:rl:"), IDs: ids, Clock: clock},
 		app.ScanLimits{PerShopper: cfg.ScanLimit, Window: cfg.ScanWindow})

@@ -135,10 +135,13 @@ func (a *StaffAuth) Authenticate(ctx context.Context, token string) (*domain.Sta
 }
 
 func tooMany(reason string, after time.Duration) error {
-	secs := int((after + time.Second - 1) / time.Second)
-	if secs < 1 {
-		secs = 1
-	}
-	return &domain.Error{Code: domain.ETOOMANY, Reason: reason, RetryAfterSeconds: secs,
+	return &domain.Error{Code: domain.ETOOMANY, Reason: reason, RetryAfterSeconds: retrySeconds(after),
 		Message: "too many login attempts, try again later"}
+}
+
+// retrySeconds rounds a wait up to whole seconds, at least one: it
+// becomes an HTTP Retry-After, where 0 would mean "now".
+func retrySeconds(d time.Duration) int {
+	s := int((d + time.Second - 1) / time.Second)
+	return max(s, 1)
 }

@@ -26,7 +26,6 @@ type ScanLimits struct {
 type CartDeps struct {
 	Tx         Tx
 	Stores     domain.StoreRepository
-	Products   domain.ProductRepository
 	Items      domain.StoreItemRepository
 	LabelRules domain.LabelRuleRepository
 	Carts      domain.CartRepository

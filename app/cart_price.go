@@ -94,8 +94,3 @@ func (c *Carts) usableCoupon(ctx context.Context, store *domain.Store, shopper *
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
-
-func retrySeconds(d time.Duration) int {
-	s := int((d + time.Second - 1) / time.Second)
-	return max(s, 1)
-}

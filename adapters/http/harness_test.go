@@ -196,7 +196,7 @@ func newTestAPI(t *testing.T, opts ...option) *testAPI {
 		Exports:    app.NewExports(storeRepo, itemRepo, bulkRepo),
 		Promotions: app.NewPromotions(api.DB, mysql.NewPromotionRepo(api.DB), storeRepo, ids, clock),
 		Coupons:    app.NewCoupons(api.DB, mysql.NewCouponRepo(api.DB), storeRepo, mysql.NewShopperRepo(api.DB), ids, clock),
-		Carts: app.NewCarts(app.CartDeps{Tx: api.DB, Stores: storeRepo, Products: productRepo, Items: itemRepo,
+		Carts: app.NewCarts(app.CartDeps{Tx: api.DB, Stores: storeRepo, Items: itemRepo,
 			LabelRules: mysql.NewLabelRuleRepo(api.DB), Carts: mysql.NewCartRepo(api.DB), Promotions: mysql.NewPromotionRepo(api.DB),
 			Coupons: mysql.NewCouponRepo(api.DB), Visits: visits, Limiter: redisadapter.NewRateLimiter(api.Redis, "scanpay:rl:"),
 			IDs: ids, Clock: clock}, h.scan),

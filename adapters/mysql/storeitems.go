@@ -5,6 +5,7 @@ import (
 
 	"github.com/scanpay/scanpay/domain"
 	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -99,6 +100,12 @@ func (r *StoreItemRepo) PutStoreItem(ctx context.Context, it *domain.StoreItem) 
 	})
 }
 
+// itemsQuery selects store items joined with their products, as
+// storeItemView reads them.
+func (r *StoreItemRepo) itemsQuery(ctx context.Context) *gorm.DB {
+	return r.db.conn(ctx).Table("store_items si").Select(storeItemSelect).Joins("JOIN products p ON p.id = si.product_id")
+}
+
 // storeItemView is a store item joined with its product. The parts are
 // named, exported fields: gorm skips anonymous fields of unexported types,
 // which left every field of the view zero.
@@ -127,7 +134,7 @@ func (v storeItemView) toDomain() *domain.StoreItem {
 // StoreItem loads one item with its product.
 func (r *StoreItemRepo) StoreItem(ctx context.Context, storeID, productID int64) (*domain.StoreItem, error) {
 	var v []storeItemView
-	err := r.db.conn(ctx).Table("store_items si").Select(storeItemSelect).Joins("JOIN products p ON p.id = si.product_id").
+	err := r.itemsQuery(ctx).
 		Where("si.store_id = ? AND si.product_id = ?", storeID, productID).Scan(&v).Error
 	if err != nil {
 		return nil, mapErr(err)
@@ -141,7 +148,7 @@ func (r *StoreItemRepo) StoreItem(ctx context.Context, storeID, productID int64)
 // ListStoreItems pages through a store's items by product id.
 func (r *StoreItemRepo) ListStoreItems(ctx context.Context, storeID int64, p domain.Page) ([]*domain.StoreItem, error) {
 	var v []storeItemView
-	err := r.db.conn(ctx).Table("store_items si").Select(storeItemSelect).Joins("JOIN products p ON p.id = si.product_id").
+	err := r.itemsQuery(ctx).
 		Where("si.store_id = ? AND si.product_id > ?", storeID, p.After).Order("si.product_id").Limit(p.Limit).Scan(&v).Error
 	if err != nil {
 		return nil, mapErr(err)
@@ -156,7 +163,7 @@ func (r *StoreItemRepo) ListStoreItems(ctx context.Context, storeID int64, p dom
 // ItemByPLU finds the store's item whose scale PLU is plu.
 func (r *StoreItemRepo) ItemByPLU(ctx context.Context, storeID int64, plu string) (*domain.StoreItem, error) {
 	var v []storeItemView
-	err := r.db.conn(ctx).Table("store_items si").Select(storeItemSelect).Joins("JOIN products p ON p.id = si.product_id").
+	err := r.itemsQuery(ctx).
 		Where("si.store_id = ? AND si.plu = ?", storeID, plu).Scan(&v).Error
 	if err != nil {
 		return nil, mapErr(err)
@@ -174,7 +181,7 @@ func (r *StoreItemRepo) ItemsByProductIDs(ctx context.Context, storeID int64, pr
 		return out, nil
 	}
 	var v []storeItemView
-	err := r.db.conn(ctx).Table("store_items si").Select(storeItemSelect).Joins("JOIN products p ON p.id = si.product_id").
+	err := r.itemsQuery(ctx).
 		Where("si.store_id = ? AND si.product_id IN ?", storeID, productIDs).Scan(&v).Error
 	if err != nil {
 		return nil, mapErr(err)
