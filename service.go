@@ -31,6 +31,7 @@ func runService(ctx context.Context, cfg *config.Config, cmd string, log *slog.L
 
 	var (
 		worker   *asynq.Server
+		sched    *asynq.Scheduler
 		httpUp   bool
 		relayWG  sync.WaitGroup
 		failures = make(chan error, 1)
@@ -46,6 +47,9 @@ func runService(ctx context.Context, cfg *config.Config, cmd string, log *slog.L
 				}
 				log.Info("http drained")
 			})
+		}
+		if sched != nil {
+			sched.Shutdown()
 		}
 		if worker != nil {
 			wg.Go(func() {
@@ -69,6 +73,13 @@ func runService(ctx context.Context, cfg *config.Config, cmd string, log *slog.L
 			return fmt.Errorf("start worker: %w", err)
 		}
 		log.Info("worker started", "concurrency", cfg.WorkerConcurrency)
+		// The periodic sweeps run beside the worker; every worker process
+		// has a scheduler, and the task id keeps one sweep per slot.
+		sched = jobs.NewScheduler(sys.redisOpt, cfg.WechatPay.ReconcileInterval, log)
+		if err := sched.Start(); err != nil {
+			sched = nil
+			return fmt.Errorf("start scheduler: %w", err)
+		}
 	}
 	if serveHTTP {
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)

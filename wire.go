@@ -26,6 +26,7 @@ import (
 	redisadapter "github.com/scanpay/scanpay/adapters/redis"
 	"github.com/scanpay/scanpay/adapters/wechat"
 	"github.com/scanpay/scanpay/adapters/wechat/wechattest"
+	"github.com/scanpay/scanpay/adapters/wechatpay/wechatpaytest"
 	"github.com/scanpay/scanpay/app"
 	"github.com/scanpay/scanpay/config"
 	"github.com/scanpay/scanpay/docs"
@@ -63,6 +64,8 @@ type system struct {
 	handlers  jobs.Handlers
 	lease     *redisadapter.NodeLease // nil when ID_NODE is set
 	wechat    *wechattest.Server      // the fake WeChat, embedded mode only
+	wechatpay *wechatpaytest.Server   // the fake WeChat Pay, embedded mode only
+	orders    *app.Orders
 }
 
 // miniProgram is the WeChat client: on the real API when WECHAT_APPID is
@@ -197,6 +200,15 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 		LabelRules: mysql.NewLabelRuleRepo(s.db), Carts: mysql.NewCartRepo(s.db), Promotions: promotionRepo,
 		Coupons: couponRepo, Visits: visits, Limiter: redisadapter.NewRateLimiter(s.redis, "scanpay:rl:"), IDs: ids, Clock: clock},
 		app.ScanLimits{PerShopper: cfg.ScanLimit, Window: cfg.ScanWindow})
+	gateway, mchID, err := s.paymentGateway(wxAppID)
+	if err != nil {
+		return nil, err
+	}
+	s.orders = app.NewOrders(app.OrderDeps{Tx: s.db, Orders: mysql.NewOrderRepo(s.db), Payments: mysql.NewPaymentRepo(s.db),
+		Redemptions: couponRepo, Stores: storeRepo, CartRepo: mysql.NewCartRepo(s.db), Carts: carts, Stock: stock,
+		Gateway: gateway, Outbox: outbox, IDs: ids, Clock: clock, Random: rand.Reader, TTL: cfg.OrderTTL,
+		AppID: wxAppID, MchID: mchID, Log: log})
+	s.handlers.Orders = s.orders
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		queue.NewQueueCollector(s.inspector), queue.NewOutboxCollector(outbox.OutboxBacklog, outbox.ParkedCount))
@@ -258,6 +270,9 @@ func (s *system) close() {
 	}
 	if s.wechat != nil {
 		closeAll = append(closeAll, s.wechat.Close)
+	}
+	if s.wechatpay != nil {
+		closeAll = append(closeAll, s.wechatpay.Close)
 	}
 	for _, c := range closeAll {
 		if err := c(); err != nil {

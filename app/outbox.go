@@ -46,6 +46,9 @@ type Message struct {
 	Type    string // asynq task type, e.g. "payment:apply"
 	Queue   string // QueueCritical | QueueDefault | QueueLow
 	Payload []byte // JSON
+	// ProcessAt delays the task until then (an order's expiry); zero runs
+	// it at once.
+	ProcessAt time.Time
 }
 
 // Validate refuses a message that could never be delivered, before it is

@@ -68,6 +68,7 @@ type Config struct {
 	WechatAPIBase  string
 	// WechatEntryPage is the mini-program page store entry codes open.
 	WechatEntryPage string
+	WechatPay       WechatPay
 
 	// BenchFloor registers GET /v1/bench/floor, the floor handler of
 	// `make bench` (one indexed SELECT, one INSERT); never in production.
@@ -134,6 +135,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		WechatEntryPage: r.str("WECHAT_ENTRY_PAGE", "pages/index/index"),
 		PprofAddr:       r.str("PPROF_ADDR", ""),
 	}
+	c.WechatPay = loadWechatPay(&r)
 	c.TrustedProxies = r.list("TRUSTED_PROXIES")
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {
@@ -183,7 +185,7 @@ type Setting struct{ Key, Value string }
 // Settings lists the configuration with secrets masked, so a start-up log
 // shows what the process really runs with.
 func (c *Config) Settings() []Setting {
-	return []Setting{
+	return append([]Setting{
 		{Key: "HTTP_ADDR", Value: c.HTTPAddr},
 		{Key: "REQUEST_TIMEOUT", Value: c.RequestTimeout.String()},
 		{Key: "IMPORT_LIMIT_BYTES", Value: fmt.Sprint(c.ImportLimitBytes)},
@@ -221,7 +223,7 @@ func (c *Config) Settings() []Setting {
 		{Key: "SCAN_RATE_WINDOW", Value: c.ScanWindow.String()},
 		{Key: "SCAN_CACHE_TTL", Value: c.ScanCacheTTL.String()},
 		{Key: "PPROF_ADDR", Value: c.PprofAddr},
-	}
+	}, c.WechatPay.settings()...)
 }
 
 // Mode names the engines the process runs on.

@@ -125,6 +125,12 @@ func (c *Cart) SetCoupon(code string, now time.Time) {
 	c.touch(now)
 }
 
+// Empty drops every line and the coupon: a checkout took them.
+func (c *Cart) Empty(now time.Time) {
+	c.Lines, c.CouponCode = nil, ""
+	c.touch(now)
+}
+
 func (c *Cart) line(id int64) (*CartLine, error) {
 	for _, l := range c.Lines {
 		if l.ID == id {

@@ -21,6 +21,8 @@ type CartRepository interface {
 	InsertLine(ctx context.Context, cartID int64, l *CartLine) error
 	UpdateLineQuantity(ctx context.Context, cartID int64, l *CartLine) error
 	DeleteLine(ctx context.Context, cartID, lineID int64) error
+	// DeleteLines empties a cart (checkout consumed it).
+	DeleteLines(ctx context.Context, cartID int64) error
 	// SaveCartHeader stores version, coupon and updated_at.
 	SaveCartHeader(ctx context.Context, c *Cart) error
 	RecordScan(ctx context.Context, e *ScanEvent) error

@@ -10,6 +10,9 @@ type Handlers struct {
 	Stock *app.Stock
 	// Imports runs catalog CSV imports.
 	Imports *app.Imports
+	// Orders applies payments and refunds, expires and reconciles orders,
+	// issues receipts; nil when payments are not wired.
+	Orders *app.Orders
 }
 
 // NewMux registers every task handler.
@@ -17,5 +20,8 @@ func NewMux(h Handlers) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	mux.Handle(app.TaskLowStock, handleLowStock(h.Stock))
 	mux.Handle(app.TaskImportProducts, handleImport(h.Imports))
+	if h.Orders != nil {
+		registerOrders(mux, h.Orders)
+	}
 	return mux
 }

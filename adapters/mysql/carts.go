@@ -166,6 +166,11 @@ func (r *CartRepo) DeleteLine(ctx context.Context, cartID, lineID int64) error {
 	return mapErr(r.db.conn(ctx).Where("id = ? AND cart_id = ?", lineID, cartID).Delete(&cartLineRow{}).Error)
 }
 
+// DeleteLines removes every line of the cart.
+func (r *CartRepo) DeleteLines(ctx context.Context, cartID int64) error {
+	return mapErr(r.db.conn(ctx).Where("cart_id = ?", cartID).Delete(&cartLineRow{}).Error)
+}
+
 // SaveCartHeader stores the cart's version, coupon and time.
 func (r *CartRepo) SaveCartHeader(ctx context.Context, c *domain.Cart) error {
 	return mapErr(r.db.conn(ctx).Model(&cartRow{}).Where("id = ?", c.ID).Updates(map[string]any{

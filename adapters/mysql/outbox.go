@@ -21,6 +21,7 @@ type outboxRow struct {
 	LeaseUntilMs int64
 	Attempts     int
 	LastError    string
+	ProcessAt    *utcTime
 }
 
 func (outboxRow) TableName() string { return "outbox" }
@@ -60,6 +61,10 @@ func (r *OutboxRepo) Add(ctx context.Context, m app.Message) (int64, error) {
 		return 0, errNoTx
 	}
 	row := outboxRow{ID: r.ids.NewID(), TaskType: m.Type, Queue: m.Queue, Payload: string(m.Payload), CreatedAt: utcTime(r.clk.Now())}
+	if !m.ProcessAt.IsZero() {
+		at := utcTime(m.ProcessAt)
+		row.ProcessAt = &at
+	}
 	if err := st.tx.Create(&row).Error; err != nil {
 		return 0, mapErr(err)
 	}
@@ -94,7 +99,11 @@ func (r *OutboxRepo) Claim(ctx context.Context, owner string, now time.Time, lea
 	}
 	out := make([]app.OutboxRow, len(rows))
 	for i, row := range rows {
-		out[i] = app.OutboxRow{ID: row.ID, Attempts: row.Attempts, Message: app.Message{Type: row.TaskType, Queue: row.Queue, Payload: []byte(row.Payload)}}
+		m := app.Message{Type: row.TaskType, Queue: row.Queue, Payload: []byte(row.Payload)}
+		if row.ProcessAt != nil {
+			m.ProcessAt = time.Time(*row.ProcessAt)
+		}
+		out[i] = app.OutboxRow{ID: row.ID, Attempts: row.Attempts, Message: m}
 	}
 	return out, nil
 }

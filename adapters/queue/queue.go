@@ -61,8 +61,11 @@ func (c *Client) Enqueue(ctx context.Context, taskID string, m app.Message) erro
 		return err
 	}
 	task := asynq.NewTask(m.Type, m.Payload)
-	_, err := c.c.EnqueueContext(ctx, task, asynq.TaskID(taskID), asynq.Queue(m.Queue),
-		asynq.Retention(Retention), asynq.MaxRetry(25))
+	opts := []asynq.Option{asynq.TaskID(taskID), asynq.Queue(m.Queue), asynq.Retention(Retention), asynq.MaxRetry(25)}
+	if !m.ProcessAt.IsZero() {
+		opts = append(opts, asynq.ProcessAt(m.ProcessAt))
+	}
+	_, err := c.c.EnqueueContext(ctx, task, opts...)
 	if err == nil || errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
 		return nil
 	}
