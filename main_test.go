@@ -63,7 +63,9 @@ type service struct {
 
 func startService(t *testing.T, e env, args ...string) *service {
 	t.Helper()
-	e["HTTP_ADDR"] = freeAddr(t)
+	if e["HTTP_ADDR"] == "" {
+		e["HTTP_ADDR"] = freeAddr(t)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &service{addr: e["HTTP_ADDR"], out: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() { s.done <- run(ctx, args, e.get, s.out) }()

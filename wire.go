@@ -205,7 +205,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 		return nil, err
 	}
 	s.orders = app.NewOrders(app.OrderDeps{Tx: s.db, Orders: mysql.NewOrderRepo(s.db), Payments: mysql.NewPaymentRepo(s.db),
-		Redemptions: couponRepo, Stores: storeRepo, CartRepo: mysql.NewCartRepo(s.db), Carts: carts, Stock: stock,
+		Redemptions: couponRepo, Stores: storeRepo, CartRepo: mysql.NewCartRepo(s.db), Carts: carts, Visits: visits, Stock: stock,
 		Gateway: gateway, Outbox: outbox, IDs: ids, Clock: clock, Random: rand.Reader, TTL: cfg.OrderTTL,
 		AppID: wxAppID, MchID: mchID, Log: log})
 	s.handlers.Orders = s.orders
@@ -227,6 +227,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 		Promotions: app.NewPromotions(s.db, promotionRepo, storeRepo, ids, clock),
 		Coupons:    app.NewCoupons(s.db, couponRepo, storeRepo, mysql.NewShopperRepo(s.db), ids, clock),
 		Carts:      carts,
+		Orders:     s.orders,
+		DevPay:     s.devPay(),
 		Checks: []httpapi.Check{
 			{Name: "database", Ping: s.db.Ping},
 			{Name: "redis", Ping: func(ctx context.Context) error { return s.redis.Ping(ctx).Err() }},

@@ -40,6 +40,8 @@ func (r CheckoutRequest) hash() string {
 // cart_empty / store_closed / cart_item_unavailable / a coupon reason (422).
 func (o *Orders) Checkout(ctx context.Context, shopper *domain.Shopper, req CheckoutRequest) (ord *domain.Order, created bool, err error) {
 	req.IdempotencyKey = strings.TrimSpace(req.IdempotencyKey)
+	// Store codes are upper case; "demo01" is the same request as "DEMO01".
+	req.StoreCode = strings.ToUpper(strings.TrimSpace(req.StoreCode))
 	if err := checkIdempotencyKey(req.IdempotencyKey); err != nil {
 		return nil, false, err
 	}
@@ -53,7 +55,7 @@ func (o *Orders) Checkout(ctx context.Context, shopper *domain.Shopper, req Chec
 	if !store.Active {
 		return nil, false, domain.Errorf(domain.EINVALID, "store_closed", "store %s is closed", store.Code)
 	}
-	if _, _, err := o.d.Carts.d.Visits.Require(ctx, shopper.ID, store.Code); err != nil {
+	if _, _, err := o.d.Visits.Require(ctx, shopper.ID, store.Code); err != nil {
 		return nil, false, err
 	}
 	if err := o.d.CartRepo.EnsureCart(ctx, shopper.ID, store.ID, o.d.IDs.NewID(), o.d.Clock.Now()); err != nil {

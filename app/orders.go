@@ -44,6 +44,8 @@ type OrderDeps struct {
 	Redemptions domain.CouponRedemptionRepository
 	Stores      domain.StoreRepository
 	CartRepo    domain.CartRepository
+	// Visits checks the shopper is in the store at checkout.
+	Visits VisitGate
 	// Carts prices carts exactly as the shopper saw them.
 	Carts   *Carts
 	Stock   *Stock
@@ -152,19 +154,9 @@ func (o *Orders) ListForStaff(ctx context.Context, actor *domain.Staff, storeCod
 }
 
 func (o *Orders) list(ctx context.Context, f domain.OrderFilter, p domain.Page) (PageResult[*domain.Order], error) {
-	if p.Limit <= 0 || p.Limit > domain.MaxPageLimit {
-		p.Limit = domain.DefaultPageLimit
-	}
-	rows, err := o.d.Orders.ListOrders(ctx, f, domain.Page{Limit: p.Limit + 1, After: p.After})
-	if err != nil {
-		return PageResult[*domain.Order]{}, err
-	}
-	res := PageResult[*domain.Order]{Items: rows}
-	if len(rows) > p.Limit {
-		res.Items = rows[:p.Limit]
-		res.NextAfter = res.Items[p.Limit-1].ID
-	}
-	return res, nil
+	return fetchPage(p, func(o *domain.Order) int64 { return o.ID }, func(p domain.Page) ([]*domain.Order, error) {
+		return o.d.Orders.ListOrders(ctx, f, p)
+	})
 }
 
 func checkOrderStatus(s domain.OrderStatus) error {

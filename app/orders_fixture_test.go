@@ -94,7 +94,7 @@ func newOrderFixture(t *testing.T) *orderFixture {
 		repo: mysql.NewOrderRepo(db), pays: mysql.NewPaymentRepo(db), pay: srv, gateway: gw, keys: keys,
 		shops: mysql.NewShopperRepo(db)}
 	f.orders = app.NewOrders(app.OrderDeps{Tx: db, Orders: f.repo, Payments: f.pays, Redemptions: coupons,
-		Stores: stores, CartRepo: mysql.NewCartRepo(db), Carts: carts, Stock: stock, Gateway: gw, Outbox: outbox,
+		Stores: stores, CartRepo: mysql.NewCartRepo(db), Carts: carts, Visits: visits, Stock: stock, Gateway: gw, Outbox: outbox,
 		IDs: ids, Clock: clock, Random: rand.Reader, TTL: 15 * time.Minute, AppID: keys.AppID, MchID: keys.MchID,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if f.admin, err = mysql.NewStaffRepo(db).StaffByUsername(ctx, "admin"); err != nil {

@@ -131,8 +131,9 @@ const (
 	EventRefundClosed       = "REFUND.CLOSED"
 )
 
-// PaymentNotification is a verified, decrypted notification: exactly one
-// of Transaction and Refund is set, by EventType.
+// PaymentNotification is a verified, decrypted notification: Transaction
+// or Refund is set by EventType, neither for an event scanpay does not act
+// on (it is stored and acknowledged all the same).
 type PaymentNotification struct {
 	ID          string
 	EventType   string

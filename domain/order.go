@@ -42,7 +42,7 @@ type OrderLine struct {
 	ListAmount decimal.Decimal
 	Discounts  []Discount
 	NetAmount  decimal.Decimal
-	TaxRate    decimal.Decimal // percent, prices include it
+	TaxRate    decimal.Decimal // a fraction (0.13 for 13 %); prices include it
 	LabelCode  string
 	// RefundedQty and RefundedAmount are what refunds took back so far.
 	RefundedQty    decimal.Decimal

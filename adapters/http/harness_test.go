@@ -52,7 +52,8 @@ type testAPI struct {
 	// Imports runs catalog import jobs, which tests call directly.
 	Imports *app.Imports
 	// WeChat is the fake WeChat server the entry codes come from.
-	WeChat *wechattest.Server
+	WeChat    *wechattest.Server
+	*orderKit // checkout, payments and the fake WeChat Pay (orders_harness_test.go)
 }
 
 // miniProgram starts the fake WeChat server and the real client on it.
@@ -73,7 +74,8 @@ type harness struct {
 	node    int
 	// via, when set, swaps the database and Redis the server uses after
 	// the seed, e.g. for connections through a proxy a test can cut.
-	via func(api *testAPI)
+	via    func(api *testAPI)
+	devPay func(ctx context.Context, orderNo string) error // withDevPay
 }
 
 type option func(*harness)
@@ -182,7 +184,7 @@ func newTestAPI(t *testing.T, opts ...option) *testAPI {
 		Stores: storeRepo, Staff: staffRepo, Outbox: outbox, IDs: ids, Clock: clock})
 	// One WeChat client and fake serve entry codes and shopper logins (shoppers_test.go).
 	mp, shoppers, visits := api.shopperUseCases(t, h.limits, ids, clock, storeRepo)
-	api.Srv = httpapi.New(httpapi.Deps{
+	api.Srv = httpapi.New(api.withOrders(t, &h, ids, clock, httpapi.Deps{
 		Shoppers:   shoppers,
 		Visits:     visits,
 		Auth:       auth,
@@ -205,7 +207,7 @@ func newTestAPI(t *testing.T, opts ...option) *testAPI {
 		OpenAPI:  docs.OpenAPI,
 		QueuesUI: queues,
 		Log:      slog.New(slog.NewJSONHandler(api.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}, h.opts)
+	}), h.opts)
 	return api
 }
 

@@ -55,6 +55,14 @@ type Deps struct {
 	// Carts is the shopper's cart: scans, lines, coupon, prices.
 	Carts *app.Carts
 
+	// Orders is checkout, the order's payment and life, and the WeChat Pay
+	// webhooks (orders.go, webhooks.go).
+	Orders *app.Orders
+	// DevPay, when set (embedded/dev mode only), registers POST
+	// /v1/dev/orders/{order_no}/pay: it has the fake WeChat Pay pay the
+	// order and send the signed notification (devpay.go).
+	DevPay func(ctx context.Context, orderNo string) error
+
 	// BenchFloor, when set (BENCH_FLOOR=true), registers the floor handler
 	// `make bench` compares the scan path against (benchfloor.go).
 	BenchFloor *app.BenchFloor
@@ -115,6 +123,7 @@ func New(deps Deps, opts Options) *Server {
 	s.App.Use(withRequestID, observe(deps.Log, metrics, onError, s.clientIP), recoverPanics, s.limitBody, withTimeout(opts.RequestTimeout))
 	s.routes()
 	s.shopperRoutes()
+	s.orderRoutes()
 	return s
 }
 

@@ -31,12 +31,11 @@ const (
 
 // Reasons of ParseNotification's EUNAUTHORIZED errors.
 const (
-	ReasonSignatureProbe   = "signature_probe"
-	ReasonTimestampSkew    = "timestamp_skew"
-	ReasonNotVerified      = "notification_unverified"
-	ReasonResourceInvalid  = "resource_invalid"
-	ReasonOtherMerchant    = "other_merchant"
-	ReasonUnsupportedEvent = "event_unsupported"
+	ReasonSignatureProbe  = "signature_probe"
+	ReasonTimestampSkew   = "timestamp_skew"
+	ReasonNotVerified     = "notification_unverified"
+	ReasonResourceInvalid = "resource_invalid"
+	ReasonOtherMerchant   = "other_merchant"
 )
 
 // ParseNotification verifies a notification (signature over
@@ -101,9 +100,9 @@ func (c *Client) ParseNotification(ctx context.Context, header http.Header, body
 			return nil, unauthorized(ReasonResourceInvalid, "the refund resource is not valid", err)
 		}
 	default:
-		// Authentic but not ours to handle: not EUNAUTHORIZED, since
-		// nothing is wrong with it; the webhook decides what to answer.
-		return nil, domain.Errorf(domain.EINVALID, ReasonUnsupportedEvent, "unsupported notification event %q", n.EventType)
+		// Authentic but not one we act on: it comes back with neither
+		// Transaction nor Refund, to be kept and acknowledged, since a
+		// refusal would have WeChat Pay send it again for a day.
 	}
 	return out, nil
 }
