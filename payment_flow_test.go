@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,6 +119,18 @@ func (p *payEnv) must(t *testing.T, want int, method, path, token string, body a
 	return out
 }
 
+// get reads a plain-text page.
+func (p *payEnv) get(t *testing.T, path string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + p.svc.addr + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
 func (p *payEnv) count(t *testing.T, query string, args ...any) int {
 	t.Helper()
 	var n int
@@ -192,6 +205,12 @@ func TestPaymentFlowEndToEnd(t *testing.T) {
 	}
 	if n := p.count(t, "SELECT COUNT(*) FROM coupon_redemptions WHERE order_no = ? AND status = 'redeemed'", orderNo); n != 1 {
 		t.Fatalf("coupon not redeemed (%d)", n)
+	}
+	metrics := p.get(t, "/metrics")
+	for _, want := range []string{"scanpay_payment_anomalies 0", "scanpay_orders_overdue 0", "scanpay_refunds_unsettled 0"} {
+		if !strings.Contains(metrics, want+"\n") {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for p.count(t, "SELECT COUNT(*) FROM receipts WHERE order_no = ?", orderNo) != 1 {

@@ -204,14 +204,16 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 	if err != nil {
 		return nil, err
 	}
-	s.orders = app.NewOrders(app.OrderDeps{Tx: s.db, Orders: mysql.NewOrderRepo(s.db), Payments: mysql.NewPaymentRepo(s.db),
+	orderRepo, paymentRepo := mysql.NewOrderRepo(s.db), mysql.NewPaymentRepo(s.db)
+	s.orders = app.NewOrders(app.OrderDeps{Tx: s.db, Orders: orderRepo, Payments: paymentRepo,
 		Redemptions: couponRepo, Stores: storeRepo, CartRepo: mysql.NewCartRepo(s.db), Carts: carts, Visits: visits, Stock: stock,
 		Gateway: gateway, Outbox: outbox, IDs: ids, Clock: clock, Random: rand.Reader, TTL: cfg.OrderTTL,
 		AppID: wxAppID, MchID: mchID, Log: log})
 	s.handlers.Orders = s.orders
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		queue.NewQueueCollector(s.inspector), queue.NewOutboxCollector(outbox.OutboxBacklog, outbox.ParkedCount))
+		queue.NewQueueCollector(s.inspector), queue.NewOutboxCollector(outbox.OutboxBacklog, outbox.ParkedCount),
+		paymentGauges(orderRepo, paymentRepo, clock, cfg.OrderTTL))
 	s.http = httpapi.New(httpapi.Deps{
 		Auth:       auth,
 		Staff:      app.NewStaffAdmin(s.db, staffRepo, storeRepo, hasher, ids, clock),

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
+	"time"
 
+	"github.com/scanpay/scanpay/adapters/mysql"
+	"github.com/scanpay/scanpay/adapters/queue"
 	"github.com/scanpay/scanpay/adapters/wechatpay"
 	"github.com/scanpay/scanpay/adapters/wechatpay/wechatpaytest"
 	"github.com/scanpay/scanpay/app"
@@ -66,6 +70,21 @@ func (s *system) paymentGateway(appID string) (app.PaymentGateway, string, error
 		BaseURL: s.wechatpay.URL})
 	s.log.Info("WeChat Pay stand-in started (embedded mode)", "url", s.wechatpay.URL, "mchid", keys.MchID)
 	return c, keys.MchID, err
+}
+
+// paymentGauges are the payment health gauges on /metrics; alert on any
+// anomaly, on overdue orders (expiry and reconcile not keeping up) and on
+// refunds that stay unsettled.
+func paymentGauges(orders *mysql.OrderRepo, payments *mysql.PaymentRepo, clock app.Clock, ttl time.Duration) *queue.GaugeCollector {
+	return queue.NewGaugeCollector(
+		queue.Gauge{Name: "scanpay_payment_anomalies", Help: "Payments recorded as not matching their order (never applied).",
+			Read: payments.AnomalyCount},
+		queue.Gauge{Name: "scanpay_orders_overdue", Help: "Orders still pending payment 5 minutes past their expiry.",
+			Read: func(ctx context.Context) (int64, error) {
+				return orders.OverdueOrders(ctx, clock.Now().Add(-ttl-5*time.Minute))
+			}},
+		queue.Gauge{Name: "scanpay_refunds_unsettled", Help: "Refunds pending, processing or abnormal at WeChat Pay.",
+			Read: payments.UnsettledRefunds})
 }
 
 // loopbackAddr turns a listen address into one to call: an empty or

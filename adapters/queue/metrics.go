@@ -62,46 +62,57 @@ func (c *QueueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// outboxScrapeTimeout bounds the database reads of one scrape.
-const outboxScrapeTimeout = 2 * time.Second
+// scrapeTimeout bounds the database reads of one scrape.
+const scrapeTimeout = 2 * time.Second
 
-// OutboxCollector reports the outbox to Prometheus at scrape time:
-// scanpay_outbox_unsent (rows not yet queued, parked ones included) and
-// scanpay_outbox_parked (rows no longer retried, see app.OutboxMaxAttempts).
-// A rising unsent count means the relay is behind or Redis is down; any
-// parked row needs a person.
-type OutboxCollector struct {
-	unsent, parked   func(context.Context) (int64, error)
-	unsentD, parkedD *prometheus.Desc
+// Gauge is one number read from the database at scrape time.
+type Gauge struct {
+	Name, Help string
+	Read       func(context.Context) (int64, error)
 }
 
-// NewOutboxCollector reads the gauges through unsent and parked, e.g.
-// (*mysql.OutboxRepo).OutboxBacklog and ParkedCount, both within 2 s per
-// scrape. A gauge whose read fails is left out of that scrape rather than
-// failing the whole scrape, so its absence shows the failure.
-func NewOutboxCollector(unsent, parked func(context.Context) (int64, error)) *OutboxCollector {
-	return &OutboxCollector{unsent: unsent, parked: parked,
-		unsentD: prometheus.NewDesc("scanpay_outbox_unsent", "Outbox rows not yet queued, parked rows included.", nil, nil),
-		parkedD: prometheus.NewDesc("scanpay_outbox_parked", "Outbox rows parked after too many failed attempts; they need a person.", nil, nil),
+// GaugeCollector reports gauges read at scrape time, all within 2 s. A
+// gauge whose read fails is left out of that scrape rather than failing
+// the whole scrape, so its absence shows the failure.
+type GaugeCollector struct {
+	gauges []Gauge
+	descs  []*prometheus.Desc
+}
+
+// NewGaugeCollector collects gauges.
+func NewGaugeCollector(gauges ...Gauge) *GaugeCollector {
+	c := &GaugeCollector{gauges: gauges}
+	for _, g := range gauges {
+		c.descs = append(c.descs, prometheus.NewDesc(g.Name, g.Help, nil, nil))
 	}
+	return c
+}
+
+// NewOutboxCollector reports scanpay_outbox_unsent (rows not yet queued,
+// parked ones included) and scanpay_outbox_parked (rows no longer retried,
+// see app.OutboxMaxAttempts), read through unsent and parked, e.g.
+// (*mysql.OutboxRepo).OutboxBacklog and ParkedCount. A rising unsent count
+// means the relay is behind or Redis is down; any parked row needs a person.
+func NewOutboxCollector(unsent, parked func(context.Context) (int64, error)) *GaugeCollector {
+	return NewGaugeCollector(
+		Gauge{"scanpay_outbox_unsent", "Outbox rows not yet queued, parked rows included.", unsent},
+		Gauge{"scanpay_outbox_parked", "Outbox rows parked after too many failed attempts; they need a person.", parked})
 }
 
 // Describe implements prometheus.Collector.
-func (c *OutboxCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.unsentD
-	ch <- c.parkedD
+func (c *GaugeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
 }
 
 // Collect implements prometheus.Collector.
-func (c *OutboxCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), outboxScrapeTimeout)
+func (c *GaugeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
-	for _, g := range []struct {
-		desc *prometheus.Desc
-		read func(context.Context) (int64, error)
-	}{{c.unsentD, c.unsent}, {c.parkedD, c.parked}} {
-		if n, err := g.read(ctx); err == nil {
-			ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, float64(n))
+	for i, g := range c.gauges {
+		if n, err := g.Read(ctx); err == nil {
+			ch <- prometheus.MustNewConstMetric(c.descs[i], prometheus.GaugeValue, float64(n))
 		}
 	}
 }
