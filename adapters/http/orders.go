@@ -29,6 +29,8 @@ func (s *Server) orderRoutes() {
 	// Staff: the use case checks role (clerk and up) and store scope.
 	a.Get("/v1/admin/orders", s.requireStaff, s.listOrders)
 	a.Get("/v1/admin/orders/:order_no", s.requireStaff, s.getOrder)
+	// Admin only (the use case checks): an anomaly may name no store.
+	a.Get("/v1/admin/payment-anomalies", s.requireStaff, s.listPaymentAnomalies)
 	// WeChat Pay authenticates by signature, checked in the use case, and
 	// is answered in its own format (webhooks.go).
 	a.Post(webhookTransactionsPath, s.wechatPayWebhook)
