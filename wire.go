@@ -207,7 +207,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 	orderRepo, paymentRepo := mysql.NewOrderRepo(s.db), mysql.NewPaymentRepo(s.db)
 	s.orders = app.NewOrders(app.OrderDeps{Tx: s.db, Orders: orderRepo, Payments: paymentRepo,
 		Redemptions: couponRepo, Stores: storeRepo, CartRepo: mysql.NewCartRepo(s.db), Carts: carts, Visits: visits, Stock: stock,
-		Gateway: gateway, Outbox: outbox, IDs: ids, Clock: clock, Random: rand.Reader, TTL: cfg.OrderTTL,
+		Gateway: gateway, Outbox: outbox, IDs: ids, Clock: clock, Random: rand.Reader, TTL: cfg.OrderTTL, ReconcileEvery: cfg.WechatPay.ReconcileInterval,
 		AppID: wxAppID, MchID: mchID, Log: log})
 	s.handlers.Orders = s.orders
 	s.registry = prometheus.NewRegistry()

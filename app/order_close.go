@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/scanpay/scanpay/domain"
 )
@@ -21,14 +23,19 @@ func (o *Orders) Cancel(ctx context.Context, shopper *domain.Shopper, orderNo st
 }
 
 // Expire is the job behind TaskOrderExpire: an unpaid order past its
-// expiry is closed. One not yet due, or no longer pending, is left alone.
+// expiry is closed. One no longer pending is left alone; one not yet due
+// is EUNAVAILABLE order_not_due, so the job runs again later.
 func (o *Orders) Expire(ctx context.Context, t OrderTask) error {
 	ord, err := o.d.Orders.OrderByNo(ctx, t.OrderNo)
 	if err != nil {
 		return err
 	}
-	if ord.Status != domain.OrderPendingPayment || o.d.Clock.Now().Before(ord.ExpiresAt) {
+	if ord.Status != domain.OrderPendingPayment {
 		return nil
+	}
+	if o.d.Clock.Now().Before(ord.ExpiresAt) {
+		// Run early (clocks of hosts differ): the job retries later.
+		return domain.Errorf(domain.EUNAVAILABLE, "order_not_due", "order %s expires at %s", ord.OrderNo, ord.ExpiresAt.Format(time.RFC3339))
 	}
 	_, err = o.closeOrder(ctx, ord.OrderNo, domain.CloseExpired)
 	if domain.ErrorReason(err) == "order_paid" {
@@ -38,24 +45,45 @@ func (o *Orders) Expire(ctx context.Context, t OrderTask) error {
 }
 
 // closeOrder closes an order at WeChat Pay, then here, releasing its
-// coupon. If WeChat Pay says it is paid, the payment is applied instead.
-// A payment that still slips in after the local close is refunded by
-// ApplyPayment (paid_after_close).
+// coupon. If WeChat Pay says it is paid, the payment is applied instead
+// (ECONFLICT order_paid); if that payment does not match the order (an
+// anomaly), the order is closed here as payment_anomaly for staff to
+// settle. A payment that still slips in after the local close is refunded
+// by ApplyPayment (paid_after_close).
 func (o *Orders) closeOrder(ctx context.Context, orderNo, reason string) (*domain.Order, error) {
-	err := o.d.Gateway.ClosePayment(ctx, orderNo)
-	switch {
-	case domain.ErrorReason(err) == "order_paid":
-		if err := o.syncPayment(ctx, orderNo); err != nil {
+	// A payment start racing the close can create the prepay right after
+	// WeChat Pay answered "no such order": the locked order then shows a
+	// prepay id, and the close at WeChat Pay is done again.
+	for attempt := 0; ; attempt++ {
+		err := o.d.Gateway.ClosePayment(ctx, orderNo)
+		switch {
+		case domain.ErrorReason(err) == "order_paid":
+			return o.paidAtClose(ctx, orderNo)
+		case err != nil && domain.ErrorCode(err) != domain.ENOTFOUND:
 			return nil, err
 		}
-		return nil, domain.Errorf(domain.ECONFLICT, "order_paid", "order %s is paid", orderNo)
-	case err != nil && domain.ErrorCode(err) != domain.ENOTFOUND:
-		// ENOTFOUND: never reached WeChat Pay (no prepay); closing here is enough.
-		return nil, err
+		unknownThere := err != nil // ENOTFOUND: WeChat Pay had no such order
+		ord, err := o.closeHere(ctx, orderNo, reason, unknownThere)
+		if !errors.Is(err, errPrepayRaced) {
+			return ord, err
+		}
+		if attempt == 2 {
+			return nil, domain.Errorf(domain.EUNAVAILABLE, "close_raced", "order %s is being paid; try again", orderNo)
+		}
 	}
+}
+
+// errPrepayRaced: the order got a prepay after WeChat Pay said it had none.
+var errPrepayRaced = errors.New("prepay created during close")
+
+// closeHere closes the order locally and releases its coupon.
+func (o *Orders) closeHere(ctx context.Context, orderNo, reason string, unknownThere bool) (*domain.Order, error) {
 	var out *domain.Order
-	err = o.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	err := o.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		ord, err := o.d.Orders.UpdateOrder(ctx, orderNo, func(ord *domain.Order) error {
+			if unknownThere && ord.PrepayID != "" && ord.Status == domain.OrderPendingPayment {
+				return errPrepayRaced
+			}
 			return ord.Close(reason, o.d.Clock.Now())
 		})
 		if err != nil {
@@ -74,4 +102,22 @@ func (o *Orders) closeOrder(ctx context.Context, orderNo, reason string) (*domai
 	}
 	o.d.Log.Info("order closed", "order_no", orderNo, "reason", reason)
 	return out, nil
+}
+
+// paidAtClose takes in the payment WeChat Pay reported when asked to close.
+// Applied, the order is paid (ECONFLICT order_paid for the caller). Not
+// applied (an anomaly), it can never be paid as it stands: it is closed
+// so it leaves the sweeps and frees its coupon.
+func (o *Orders) paidAtClose(ctx context.Context, orderNo string) (*domain.Order, error) {
+	if err := o.syncPayment(ctx, orderNo); err != nil {
+		return nil, err
+	}
+	ord, err := o.d.Orders.OrderByNo(ctx, orderNo)
+	if err != nil {
+		return nil, err
+	}
+	if ord.Status != domain.OrderPendingPayment {
+		return nil, domain.Errorf(domain.ECONFLICT, "order_paid", "order %s is paid", orderNo)
+	}
+	return o.closeHere(ctx, orderNo, domain.CloseAnomaly, false)
 }

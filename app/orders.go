@@ -57,6 +57,9 @@ type OrderDeps struct {
 	Random io.Reader
 	// TTL is how long an order waits for payment (ORDER_TTL).
 	TTL time.Duration
+	// ReconcileEvery is how often Reconcile runs (RECONCILE_INTERVAL); it
+	// sizes the age slots each sweep checks.
+	ReconcileEvery time.Duration
 	// AppID and MchID are who payments must be for; a report naming
 	// another is an anomaly.
 	AppID, MchID string

@@ -168,8 +168,8 @@ func (f *orderFixture) startedOrder(t *testing.T, name string) (*domain.Shopper,
 	return s, ord
 }
 
-// drain plays the worker: it runs every queued outbox task (due or not)
-// through its use case, until none is left, and returns how many of each
+// drain plays the worker: it runs every queued outbox task that is due
+// through its use case (and drops the others), until none is left, and returns how many of each
 // type ran.
 func (f *orderFixture) drain(t *testing.T) map[string]int {
 	t.Helper()
@@ -184,6 +184,14 @@ func (f *orderFixture) drain(t *testing.T) map[string]int {
 			return ran
 		}
 		for _, r := range rows {
+			if r.ProcessAt.After(f.clock.Now()) {
+				// Not due (an expiry): asynq would hold it; tests that
+				// want it call the use case after moving the clock.
+				if err := f.outbox.MarkSent(ctx, r.ID, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
 			if err := f.runTask(ctx, r.Message); err != nil {
 				t.Fatalf("task %s: %v", r.Type, err)
 			}

@@ -1,13 +1,16 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/scanpay/scanpay/domain"
+	"github.com/shopspring/decimal"
 )
 
 // Where a payment report came from.
@@ -42,6 +45,13 @@ const (
 func (o *Orders) ApplyPayment(ctx context.Context, r *PaymentResult, source string) error {
 	if r.TradeState != TradeSuccess {
 		return nil // NOTPAY, USERPAYING, CLOSED ...: nothing to apply
+	}
+	if r.SuccessTime.IsZero() {
+		// WeChat Pay always sends it; a report without it is still money
+		// received, dated when we learnt of it.
+		copied := *r
+		copied.SuccessTime = o.d.Clock.Now()
+		r = &copied
 	}
 	// An order we do not have is found before any lock: locking a missing
 	// row would take a gap lock that blocks other orders' inserts.
@@ -107,7 +117,7 @@ func (o *Orders) judge(ord *domain.Order, r *PaymentResult) (applyOutcome, domai
 		return outcomeAfterClose, domain.PaymentAnomaly{}
 	}
 	if ord.TransactionID != "" && ord.TransactionID != r.TransactionID {
-		return outcomeOtherTxPaid, domain.PaymentAnomaly{Kind: "second_transaction",
+		return outcomeOtherTxPaid, domain.PaymentAnomaly{Kind: domain.AnomalySecondTransaction,
 			Detail: fmt.Sprintf("order already paid by %s", ord.TransactionID)}
 	}
 	return outcomeNothing, domain.PaymentAnomaly{}
@@ -119,12 +129,8 @@ func (o *Orders) afterPaid(ctx context.Context, ord *domain.Order, r *PaymentRes
 	if _, err := o.recordPayment(ctx, ord, r, domain.PaymentApplied, source); err != nil {
 		return err
 	}
-	for _, l := range ord.Lines {
-		unit := domain.UnitEach
-		if l.Weighed {
-			unit = domain.UnitKg
-		}
-		if _, err := o.d.Stock.Sell(ctx, ord.StoreID, l.ProductID, unit, l.Quantity, ord.OrderNo); err != nil {
+	for _, s := range saleQuantities(ord.Lines) {
+		if _, err := o.d.Stock.Sell(ctx, ord.StoreID, s.productID, s.unit, s.qty, ord.OrderNo); err != nil {
 			return err
 		}
 	}
@@ -139,14 +145,16 @@ func (o *Orders) afterPaid(ctx context.Context, ord *domain.Order, r *PaymentRes
 }
 
 // refundAfterClose records money that came for a closed order and queues
-// its full refund, once per transaction.
+// its full refund, once per transaction: the refund number names the
+// transaction (order no + "C" + transaction id, at most 53 characters of
+// WeChat Pay's 64), so a second payment of the order is refunded too.
 func (o *Orders) refundAfterClose(ctx context.Context, ord *domain.Order, r *PaymentResult, source string) error {
 	stored, err := o.recordPayment(ctx, ord, r, domain.PaymentAfterClose, source)
 	if err != nil || !stored {
 		return err
 	}
 	now := o.d.Clock.Now()
-	ref := &domain.Refund{ID: o.d.IDs.NewID(), OrderID: ord.ID, OrderNo: ord.OrderNo, OutRefundNo: ord.OrderNo + "C",
+	ref := &domain.Refund{ID: o.d.IDs.NewID(), OrderID: ord.ID, OrderNo: ord.OrderNo, OutRefundNo: ord.OrderNo + "C" + r.TransactionID,
 		Amount: r.Total, Reason: domain.RefundReasonPaidAfterClose, Status: domain.RefundPending, CreatedAt: now, UpdatedAt: now}
 	if err := o.d.Payments.CreateRefund(ctx, ref); err != nil {
 		return err
@@ -170,4 +178,39 @@ func (o *Orders) recordAnomaly(ctx context.Context, r *PaymentResult, a domain.P
 	o.d.Log.Error("payment anomaly: not applied", "order_no", r.OutTradeNo, "transaction_id", r.TransactionID,
 		"kind", a.Kind, "detail", a.Detail)
 	return o.d.Payments.RecordAnomaly(ctx, &a)
+}
+
+// sale is what one product of an order takes off the shelf.
+type sale struct {
+	productID int64
+	unit      domain.Unit
+	qty       decimal.Decimal
+}
+
+// saleQuantities sums an order's lines per product (a product may have a
+// packaged line and several scale labels) and sorts them by product id.
+// Every payment then locks stock rows in the same order, so two baskets
+// holding the same products in another order cannot deadlock each other.
+func saleQuantities(lines []*domain.OrderLine) []sale {
+	byProduct := map[int64]*sale{}
+	var out []*sale
+	for _, l := range lines {
+		s := byProduct[l.ProductID]
+		if s == nil {
+			unit := domain.UnitEach
+			if l.Weighed {
+				unit = domain.UnitKg
+			}
+			s = &sale{productID: l.ProductID, unit: unit}
+			byProduct[l.ProductID] = s
+			out = append(out, s)
+		}
+		s.qty = s.qty.Add(l.Quantity)
+	}
+	slices.SortFunc(out, func(a, b *sale) int { return cmp.Compare(a.productID, b.productID) })
+	sales := make([]sale, len(out))
+	for i, s := range out {
+		sales[i] = *s
+	}
+	return sales
 }

@@ -69,9 +69,17 @@ func (o *Orders) ApplyPaymentEvent(ctx context.Context, t PaymentApplyTask) erro
 }
 
 // ApplyRefundEvent is the job behind TaskRefundApply: the refund's final
-// status as WeChat Pay notified it.
+// status as WeChat Pay notified it. A refund scanpay did not make is logged
+// and dropped.
 func (o *Orders) ApplyRefundEvent(ctx context.Context, t RefundApplyTask) error {
-	if err := o.applyRefundResult(ctx, &t.Refund); err != nil {
+	err := o.applyRefundResult(ctx, &t.Refund)
+	switch {
+	case domain.ErrorCode(err) == domain.ENOTFOUND:
+		// A refund made outside scanpay (the merchant portal): the event
+		// is kept, there is nothing of ours to update.
+		o.d.Log.Warn("refund notification for a refund we did not make", "out_refund_no", t.Refund.OutRefundNo,
+			"out_trade_no", t.Refund.OutTradeNo)
+	case err != nil:
 		return err
 	}
 	return o.d.Payments.MarkEventApplied(ctx, t.EventID, o.d.Clock.Now())

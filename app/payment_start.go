@@ -13,6 +13,11 @@ import (
 // one that dies while the payment sheet is open.
 const PrepayValidity = 2*time.Hour - 10*time.Minute
 
+// minPayWindow is the least time an order must have left to start paying:
+// WeChat Pay raises a time_expire closer than a minute to a minute, which
+// would let a payment land after our expiry.
+const minPayWindow = time.Minute
+
 // StartPayment returns the wx.requestPayment parameters for one of the
 // shopper's unpaid orders. The prepay is made once and reused while valid,
 // so tapping "pay" twice opens the same payment, never a second one.
@@ -24,6 +29,10 @@ func (o *Orders) StartPayment(ctx context.Context, shopper *domain.Shopper, orde
 	now := o.d.Clock.Now()
 	if err := ord.Payable(now); err != nil {
 		return PaymentParams{}, err
+	}
+	if ord.ExpiresAt.Sub(now) < minPayWindow {
+		return PaymentParams{}, domain.Errorf(domain.ECONFLICT, "order_expiring",
+			"order %s expires in less than a minute; check out again", ord.OrderNo)
 	}
 	if ord.PrepayID != "" && now.Before(ord.PrepayExpiresAt) {
 		return o.d.Gateway.SignPayment(ord.PrepayID)

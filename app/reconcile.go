@@ -8,10 +8,10 @@ import (
 )
 
 // ReconcileAfter is how long an order may wait for its notification before
-// the reconcile sweep asks WeChat Pay about it.
+// the reconcile sweep first asks WeChat Pay about it.
 const ReconcileAfter = time.Minute
 
-// reconcileBatch bounds one sweep; the next sweep takes the rest.
+// reconcileBatch bounds one query of a sweep; sweeps page through all.
 const reconcileBatch = 200
 
 // ReconcileReport says what one sweep did, for the log.
@@ -19,32 +19,40 @@ type ReconcileReport struct {
 	Checked, Paid, Closed, Failed int
 }
 
-// Reconcile is the periodic safety net of the payment flow: for orders
-// still pending a minute after checkout it asks WeChat Pay (a lost
-// notification is found and applied through ApplyPayment, as a notification
-// would be) and it closes the ones past their expiry whose expiry job was
-// lost. Errors on one order are logged and counted; the sweep goes on.
+// Reconcile is the periodic safety net of the payment flow (run every
+// ReconcileEvery):
+//
+//   - orders past their expiry whose expiry job was lost are closed (at
+//     WeChat Pay first; one paid there meanwhile is applied as paid);
+//   - orders that reached WeChat Pay are asked about when they are 1, 2, 4,
+//     8 ... minutes old (up to their expiry), so a lost notification is
+//     found within a minute or two, and each order costs a handful of
+//     queries in its life, however many sit unpaid; nothing needs to be
+//     stored per order to schedule it.
+//
+// A sweep that does not run leaves its age slots unchecked; the expiry
+// still settles those orders. Errors on one order are logged and counted;
+// the sweep goes on.
 func (o *Orders) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	var rep ReconcileReport
 	now := o.d.Clock.Now()
-	pending, err := o.d.Orders.PendingOrders(ctx, now.Add(-ReconcileAfter), reconcileBatch)
+	err := o.eachPending(ctx, domain.PendingQuery{ExpiredBefore: now}, func(ord *domain.Order) {
+		o.count(ctx, &rep, ord, o.settleExpired(ctx, ord.OrderNo))
+	})
 	if err != nil {
 		return rep, err
 	}
-	for _, ord := range pending {
-		if ctx.Err() != nil {
-			return rep, ctx.Err()
-		}
-		rep.Checked++
-		outcome, err := o.reconcileOne(ctx, ord, now)
-		switch {
-		case err != nil:
-			rep.Failed++
-			o.d.Log.Warn("reconcile order", "order_no", ord.OrderNo, "err", err)
-		case outcome == domain.OrderPaid:
-			rep.Paid++
-		case outcome == domain.OrderClosed:
-			rep.Closed++
+	every := o.d.ReconcileEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	for age := ReconcileAfter; age < o.d.TTL; age *= 2 {
+		q := domain.PendingQuery{WithPrepay: true, CreatedFrom: now.Add(-age - every), CreatedTo: now.Add(-age)}
+		err := o.eachPending(ctx, q, func(ord *domain.Order) {
+			o.count(ctx, &rep, ord, o.syncPending(ctx, ord.OrderNo))
+		})
+		if err != nil {
+			return rep, err
 		}
 	}
 	if rep.Checked > 0 {
@@ -53,30 +61,63 @@ func (o *Orders) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	return rep, nil
 }
 
-// reconcileOne settles one pending order: paid if WeChat Pay has the
-// money, closed if it expired, else left to wait.
-func (o *Orders) reconcileOne(ctx context.Context, ord *domain.Order, now time.Time) (domain.OrderStatus, error) {
-	if ord.PrepayID != "" {
-		res, err := o.d.Gateway.QueryPayment(ctx, ord.OrderNo)
-		if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
-			return "", err
+// eachPending pages through the pending orders q selects.
+func (o *Orders) eachPending(ctx context.Context, q domain.PendingQuery, fn func(*domain.Order)) error {
+	q.Limit = reconcileBatch
+	for {
+		page, err := o.d.Orders.PendingOrders(ctx, q)
+		if err != nil {
+			return err
 		}
-		if err == nil && res.TradeState == TradeSuccess {
-			if err := o.ApplyPayment(ctx, res, SourceQuery); err != nil {
-				return "", err
+		for _, ord := range page {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			return domain.OrderPaid, nil
+			fn(ord)
 		}
+		if len(page) < q.Limit {
+			return nil
+		}
+		q.AfterID = page[len(page)-1].ID
 	}
-	if now.Before(ord.ExpiresAt) {
-		return "", nil
+}
+
+// count notes one order's outcome: the status it has now, read back, so
+// the report says what really happened.
+func (o *Orders) count(ctx context.Context, rep *ReconcileReport, ord *domain.Order, err error) {
+	rep.Checked++
+	if err != nil {
+		rep.Failed++
+		o.d.Log.Warn("reconcile order", "order_no", ord.OrderNo, "err", err)
+		return
 	}
-	_, err := o.closeOrder(ctx, ord.OrderNo, domain.CloseExpired)
-	switch domain.ErrorReason(err) {
-	case "":
-		return domain.OrderClosed, nil
-	case "order_paid":
-		return domain.OrderPaid, nil
+	now, err := o.d.Orders.OrderByNo(ctx, ord.OrderNo)
+	switch {
+	case err != nil:
+		rep.Failed++
+	case now.Status == domain.OrderPaid:
+		rep.Paid++
+	case now.Status == domain.OrderClosed:
+		rep.Closed++
 	}
-	return "", err
+}
+
+// syncPending asks WeChat Pay about an order that reached it and applies a
+// payment it reports. An order WeChat Pay does not know is left alone.
+func (o *Orders) syncPending(ctx context.Context, orderNo string) error {
+	err := o.syncPayment(ctx, orderNo)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil
+	}
+	return err
+}
+
+// settleExpired closes an expired order; if WeChat Pay has it paid, it is
+// applied instead (closeOrder's order_paid is then no failure).
+func (o *Orders) settleExpired(ctx context.Context, orderNo string) error {
+	_, err := o.closeOrder(ctx, orderNo, domain.CloseExpired)
+	if domain.ErrorReason(err) == "order_paid" {
+		return nil
+	}
+	return err
 }

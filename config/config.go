@@ -136,6 +136,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		PprofAddr:       r.str("PPROF_ADDR", ""),
 	}
 	c.WechatPay = loadWechatPay(&r)
+	if c.WechatPay.Enabled() && c.WechatAppID == "" {
+		r.fail("WECHAT_APPID", "is required when WECHATPAY_MCHID is set (payments are made for a mini-program)")
+	}
 	c.TrustedProxies = r.list("TRUSTED_PROXIES")
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {

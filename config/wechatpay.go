@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net"
 	"net/url"
 	"os"
 	"time"
@@ -59,8 +60,10 @@ func loadWechatPay(r *reader) WechatPay {
 	for key, path := range map[string]string{"WECHATPAY_MERCHANT_KEY_FILE": w.MerchantKeyFile, "WECHATPAY_PUBLIC_KEY_FILE": w.PublicKeyFile} {
 		if path == "" {
 			r.fail(key, "is required when WECHATPAY_MCHID is set")
-		} else if _, err := os.Stat(path); err != nil {
+		} else if st, err := os.Stat(path); err != nil {
 			r.fail(key, "cannot be read: "+err.Error())
+		} else if st.IsDir() {
+			r.fail(key, "is a directory, not a PEM file: "+path)
 		}
 	}
 	if len(w.APIv3Key) != 32 {
@@ -68,11 +71,20 @@ func loadWechatPay(r *reader) WechatPay {
 	}
 	if w.NotifyBase != "" {
 		u, err := url.Parse(w.NotifyBase)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Host))) {
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopbackHost(u.Hostname()))) {
 			r.fail("WECHATPAY_NOTIFY_BASE", "must be an https URL (http only on loopback): "+w.NotifyBase)
 		}
 	}
 	return w
+}
+
+// loopbackHost reports whether host (no port) is this machine.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (w WechatPay) settings() []Setting {

@@ -26,6 +26,9 @@ var OrderStatuses = []OrderStatus{OrderPendingPayment, OrderPaid, OrderCompleted
 const (
 	CloseExpired   = "expired"
 	CloseCancelled = "cancelled"
+	// CloseAnomaly: WeChat Pay took a payment that did not match the order
+	// (see PaymentAnomaly); staff settle it with the payer.
+	CloseAnomaly = "payment_anomaly"
 )
 
 // OrderLine is a cart line frozen at checkout: what was bought, at which

@@ -13,6 +13,20 @@ type OrderFilter struct {
 	Status    OrderStatus
 }
 
+// PendingQuery selects unpaid orders for the sweeps. Zero fields do not
+// filter.
+type PendingQuery struct {
+	// CreatedFrom and CreatedTo select orders created in [from, to).
+	CreatedFrom, CreatedTo time.Time
+	// ExpiredBefore selects orders whose expiry is before it.
+	ExpiredBefore time.Time
+	// WithPrepay selects orders that reached WeChat Pay (have a prepay id).
+	WithPrepay bool
+	// AfterID pages: orders with a greater id.
+	AfterID int64
+	Limit   int
+}
+
 // OrderRepository persists orders with their frozen lines.
 type OrderRepository interface {
 	// CreateOrder inserts the order and its lines. A second order under the
@@ -31,9 +45,9 @@ type OrderRepository interface {
 	// ListOrders pages through orders newest first: Page.After is the
 	// smallest id of the previous page (0 for the first page).
 	ListOrders(ctx context.Context, f OrderFilter, p Page) ([]*Order, error)
-	// PendingOrders lists up to limit orders still pending_payment that
-	// were created before createdBefore, oldest first, without lines.
-	PendingOrders(ctx context.Context, createdBefore time.Time, limit int) ([]*Order, error)
+	// PendingOrders lists orders still pending_payment that match q, by
+	// id, without lines (the sweeps need only headers).
+	PendingOrders(ctx context.Context, q PendingQuery) ([]*Order, error)
 }
 
 // PaymentRepository persists what WeChat Pay reported and what we did
@@ -64,6 +78,10 @@ type PaymentRepository interface {
 	UpdateRefund(ctx context.Context, outRefundNo string, fn func(*Refund) error) (*Refund, error)
 	// RefundsOfOrder lists an order's refunds, oldest first.
 	RefundsOfOrder(ctx context.Context, orderID int64) ([]*Refund, error)
+	// UnsettledRefundList lists up to limit refunds still pending or
+	// processing, last updated before updatedBefore, least recently updated
+	// first: the refund reconcile sweep retries and polls them.
+	UnsettledRefundList(ctx context.Context, updatedBefore time.Time, limit int) ([]*Refund, error)
 	// IssueReceipt records the order's receipt once; issued is false when
 	// it already has one.
 	IssueReceipt(ctx context.Context, id, orderID int64, orderNo string, now time.Time) (issued bool, err error)

@@ -40,6 +40,9 @@ const (
 	AnomalyAppID        = "appid_mismatch"
 	AnomalyMchID        = "mchid_mismatch"
 	AnomalyUnknownOrder = "unknown_order"
+	// AnomalySecondTransaction: a paid order reported paid again by
+	// another transaction.
+	AnomalySecondTransaction = "second_transaction"
 )
 
 // PaymentAnomaly is a payment report that did not match its order.

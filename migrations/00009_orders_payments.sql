@@ -33,6 +33,7 @@ CREATE UNIQUE INDEX ux_orders_idempotency ON orders (shopper_id, idempotency_key
 CREATE INDEX ix_orders_shopper ON orders (shopper_id, status, id);
 CREATE INDEX ix_orders_store ON orders (store_id, status, id);
 CREATE INDEX ix_orders_pending ON orders (status, created_at);
+CREATE INDEX ix_orders_expiry ON orders (status, expires_at);
 
 -- discounts is the line's discount list as JSON (kind, id, name, amount).
 CREATE TABLE order_lines (
@@ -117,6 +118,7 @@ CREATE TABLE refunds (
 );
 CREATE UNIQUE INDEX ux_refunds_out_refund_no ON refunds (out_refund_no);
 CREATE INDEX ix_refunds_order ON refunds (order_id, id);
+CREATE INDEX ix_refunds_unsettled ON refunds (status, updated_at);
 
 -- One e-receipt per paid order (its number is the order's).
 CREATE TABLE receipts (

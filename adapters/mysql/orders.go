@@ -3,7 +3,6 @@ package mysql
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/scanpay/scanpay/domain"
 	"gorm.io/gorm"
@@ -195,14 +194,29 @@ func (r *OrderRepo) ListOrders(ctx context.Context, f domain.OrderFilter, p doma
 	return out, nil
 }
 
-// PendingOrders lists the oldest orders still waiting for payment, for
-// the sweeper that asks WeChat Pay about them and closes expired ones. It
-// reads no lines: the sweeper needs only the headers.
-func (r *OrderRepo) PendingOrders(ctx context.Context, createdBefore time.Time, limit int) ([]*domain.Order, error) {
+// PendingOrders lists orders still waiting for payment for the sweeps
+// that ask WeChat Pay about them and close expired ones, by id. Both
+// filters have an index: (status, created_at) and (status, expires_at).
+// It reads no lines: the sweeps need only the headers.
+func (r *OrderRepo) PendingOrders(ctx context.Context, q domain.PendingQuery) ([]*domain.Order, error) {
+	db := r.db.conn(ctx).Where("status = ?", string(domain.OrderPendingPayment))
+	if !q.CreatedFrom.IsZero() {
+		db = db.Where("created_at >= ?", utcTime(q.CreatedFrom))
+	}
+	if !q.CreatedTo.IsZero() {
+		db = db.Where("created_at < ?", utcTime(q.CreatedTo))
+	}
+	if !q.ExpiredBefore.IsZero() {
+		db = db.Where("expires_at < ?", utcTime(q.ExpiredBefore))
+	}
+	if q.WithPrepay {
+		db = db.Where("prepay_id <> ''")
+	}
+	if q.AfterID > 0 {
+		db = db.Where("id > ?", q.AfterID)
+	}
 	var rows []orderRow
-	err := r.db.conn(ctx).Where("status = ? AND created_at < ?", string(domain.OrderPendingPayment), utcTime(createdBefore)).
-		Order("created_at, id").Limit(limit).Find(&rows).Error
-	if err != nil {
+	if err := db.Order("id").Limit(q.Limit).Find(&rows).Error; err != nil {
 		return nil, mapErr(err)
 	}
 	out := make([]*domain.Order, len(rows))

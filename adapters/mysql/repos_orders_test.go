@@ -291,31 +291,42 @@ func TestOrderRepoPendingOrders(t *testing.T) {
 	mysqltest.Each(t, func(t *testing.T, db *mysql.DB) {
 		repo := mysql.NewOrderRepo(db)
 		ctx := context.Background()
-		// Created at repoNow + id seconds; id 5 is older than all, id 2 paid.
+		// Created at repoNow + id seconds, expiring 15 min after repoNow;
+		// id 5 was made an hour earlier and expired; id 2 is paid; ids 3
+		// and 4 reached WeChat Pay.
 		for id := int64(1); id <= 6; id++ {
 			o := orderFixture(id, 10, 1, fmt.Sprintf("k%d", id))
-			if id == 5 {
-				o.CreatedAt = repoNow.Add(-time.Hour)
-			}
-			if id == 2 {
+			switch id {
+			case 5:
+				o.CreatedAt, o.ExpiresAt = repoNow.Add(-time.Hour), repoNow.Add(-45*time.Minute)
+			case 2:
 				o.Status = domain.OrderPaid
+			case 3, 4:
+				o.PrepayID = fmt.Sprintf("wx%d", id)
 			}
 			mustCreateOrder(t, repo, o)
 		}
-		got, err := repo.PendingOrders(ctx, repoNow.Add(4*time.Second+time.Millisecond), 10)
-		if err != nil {
-			t.Fatal(err)
+		cases := []struct {
+			name string
+			q    domain.PendingQuery
+			want []int64
+		}{
+			{"all", domain.PendingQuery{Limit: 10}, []int64{1, 3, 4, 5, 6}},
+			{"created window", domain.PendingQuery{CreatedFrom: repoNow, CreatedTo: repoNow.Add(4*time.Second + time.Millisecond), Limit: 10}, []int64{1, 3, 4}},
+			{"with prepay", domain.PendingQuery{WithPrepay: true, Limit: 10}, []int64{3, 4}},
+			{"expired", domain.PendingQuery{ExpiredBefore: repoNow, Limit: 10}, []int64{5}},
+			{"page", domain.PendingQuery{AfterID: 3, Limit: 2}, []int64{4, 5}},
 		}
-		if ids := idsOfOrders(got); !reflect.DeepEqual(ids, []int64{5, 1, 3, 4}) {
-			t.Fatalf("pending = %v", ids)
-		}
-		if got[0].Lines != nil {
-			t.Errorf("pending orders carry lines")
-		}
-		sameTime(t, "created_at", got[0].CreatedAt, repoNow.Add(-time.Hour))
-		got, err = repo.PendingOrders(ctx, repoNow.Add(time.Hour), 2)
-		if ids := idsOfOrders(got); err != nil || !reflect.DeepEqual(ids, []int64{5, 1}) {
-			t.Fatalf("limited = %v %v", ids, err)
+		for _, c := range cases {
+			got, err := repo.PendingOrders(ctx, c.q)
+			if ids := idsOfOrders(got); err != nil || !reflect.DeepEqual(ids, c.want) {
+				t.Errorf("%s: %v %v, want %v", c.name, ids, err, c.want)
+			}
+			for _, o := range got {
+				if o.Lines != nil {
+					t.Errorf("%s: pending orders carry lines", c.name)
+				}
+			}
 		}
 	})
 }

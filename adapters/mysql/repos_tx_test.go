@@ -5,7 +5,9 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
+	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/scanpay/scanpay/adapters/mysql"
 	"github.com/scanpay/scanpay/adapters/mysql/mysqltest"
 	"github.com/scanpay/scanpay/domain"
@@ -172,6 +174,92 @@ func TestWithinTxReturnsFnErrorUnchanged(t *testing.T) {
 		err := db.WithinTx(context.Background(), func(context.Context) error { return plain })
 		if err != plain {
 			t.Fatalf("WithinTx returned %v (%T), want the fn's error itself", err, err)
+		}
+	})
+}
+
+// deadlock is the error InnoDB returns to the victim of a deadlock.
+func deadlock() error {
+	return &gomysql.MySQLError{Number: 1213, Message: "Deadlock found when trying to get lock; try restarting transaction"}
+}
+
+// txAttempts is maxTxAttempts in tx.go: how often WithinTx runs a
+// transaction that keeps losing deadlocks.
+const txAttempts = 5
+
+// A deadlock victim runs again, in a fresh transaction (its writes rolled
+// back), until it commits; one that keeps losing gives up after
+// txAttempts with the deadlock error; other errors are not retried.
+func TestWithinTxRetriesDeadlocks(t *testing.T) {
+	mysqltest.Each(t, func(t *testing.T, db *mysql.DB) {
+		repo := mysql.NewStoreRepo(db)
+		ctx := context.Background()
+		calls := 0
+		err := db.WithinTx(ctx, func(ctx context.Context) error {
+			calls++
+			if err := repo.CreateStore(ctx, newStore(t, int64(calls), "RETRY1")); err != nil {
+				return err // a duplicate here: the victim's insert was not rolled back
+			}
+			if calls < 3 {
+				return deadlock()
+			}
+			return nil
+		})
+		if err != nil || calls != 3 {
+			t.Fatalf("WithinTx = %v after %d runs, want nil after 3", err, calls)
+		}
+		if got, err := repo.StoreByCode(ctx, "RETRY1"); err != nil || got.ID != 3 {
+			t.Fatalf("committed store %+v, %v; want the third run's", got, err)
+		}
+
+		// The deadlock error arrives wrapped, as repositories return it.
+		calls = 0
+		start := time.Now()
+		err = db.WithinTx(ctx, func(ctx context.Context) error {
+			calls++
+			return &domain.Error{Code: domain.EUNAVAILABLE, Reason: "database_unavailable", Err: deadlock()}
+		})
+		var myErr *gomysql.MySQLError
+		if !errors.As(err, &myErr) || myErr.Number != 1213 || calls != txAttempts {
+			t.Fatalf("WithinTx = %v after %d runs, want the deadlock after %d", err, calls, txAttempts)
+		}
+		// Four pauses of at least 5, 10, 15 and 20 ms came between the runs.
+		if d := time.Since(start); d < 50*time.Millisecond {
+			t.Errorf("%d runs took %v: no backoff between deadlock retries", calls, d)
+		}
+
+		calls = 0
+		err = db.WithinTx(ctx, func(ctx context.Context) error { calls++; return errBoom })
+		if !errors.Is(err, errBoom) || calls != 1 {
+			t.Fatalf("WithinTx = %v after %d runs, want errBoom after 1", err, calls)
+		}
+	})
+}
+
+// A caller that gives up while a deadlock victim waits to run again gets
+// its ctx's error at once, not the remaining attempts.
+func TestWithinTxDeadlockBackoffRespectsCancel(t *testing.T) {
+	mysqltest.Each(t, func(t *testing.T, db *mysql.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		calls := 0
+		cancelled := make(chan time.Time, 1)
+		err := db.WithinTx(ctx, func(ctx context.Context) error {
+			calls++
+			// Cancel once the victim is back in WithinTx, waiting out the
+			// first pause (5–25 ms).
+			time.AfterFunc(2*time.Millisecond, func() { cancelled <- time.Now(); cancel() })
+			return deadlock()
+		})
+		returned := time.Now()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("WithinTx = %v, want context.Canceled in the chain", err)
+		}
+		if calls != 1 {
+			t.Fatalf("%d runs after the cancel, want 1", calls)
+		}
+		if wait := returned.Sub(<-cancelled); wait > 250*time.Millisecond {
+			t.Fatalf("returned %v after the cancel", wait)
 		}
 	})
 }
