@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -96,7 +97,9 @@ type OutboxStore interface {
 	// attempt on each; rows leased by another live relay are skipped, so
 	// two relays never send the same row at the same time.
 	Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]OutboxRow, error)
-	MarkSent(ctx context.Context, id int64, now time.Time) error
+	// MarkSentMany marks rows sent, all in one statement: a relay batch
+	// costs one commit, not one per row.
+	MarkSentMany(ctx context.Context, ids []int64, now time.Time) error
 	// Release gives a leased row back at once after a failed enqueue, noting
 	// why, so the next sweep retries it. The attempt counts.
 	Release(ctx context.Context, id int64, owner, reason string) error
@@ -192,28 +195,39 @@ func (r *OutboxRelay) RelayOnce(ctx context.Context) (sent int, err error) {
 	if err != nil {
 		return 0, err
 	}
+	queued := make([]int64, 0, len(rows))
 	for i, row := range rows {
 		if err := ctx.Err(); err != nil {
 			r.unclaim(ctx, rows[i:], "relay stopped")
-			return sent, err
+			return r.markSent(ctx, queued, err)
 		}
 		if err := r.queue.Enqueue(ctx, OutboxTaskID(row.ID), row.Message); err != nil {
 			if ctx.Err() != nil || domain.ErrorCode(err) == domain.EUNAVAILABLE {
 				r.unclaim(ctx, rows[i:], "queue unavailable: "+err.Error())
-				return sent, fmt.Errorf("enqueue outbox %d: %w", row.ID, err)
+				return r.markSent(ctx, queued, fmt.Errorf("enqueue outbox %d: %w", row.ID, err))
 			}
 			r.release(ctx, row, err)
 			continue
 		}
-		if err := r.store.MarkSent(ctx, row.ID, r.clock.Now()); err != nil {
-			// The task is queued; the row will be sent again after the lease
-			// and absorbed by the task id. Nothing is lost.
-			r.unclaim(ctx, rows[i+1:], "not tried: marking an earlier row sent failed")
-			return sent, fmt.Errorf("mark outbox %d sent: %w", row.ID, err)
-		}
-		sent++
+		queued = append(queued, row.ID)
 	}
-	return sent, nil
+	return r.markSent(ctx, queued, nil)
+}
+
+// markSent marks the rows queued so far sent, in one statement, and
+// returns how many with cause (or the marking's own error). If marking
+// fails the tasks are queued all the same; the rows are sent again after
+// their lease and absorbed by the task ids. Nothing is lost.
+func (r *OutboxRelay) markSent(ctx context.Context, ids []int64, cause error) (int, error) {
+	if len(ids) == 0 {
+		return 0, cause
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := r.store.MarkSentMany(ctx, ids, r.clock.Now()); err != nil {
+		return 0, errors.Join(cause, fmt.Errorf("mark %d outbox rows sent: %w", len(ids), err))
+	}
+	return len(ids), cause
 }
 
 // release gives back a row the queue refused, counting the attempt, and

@@ -114,6 +114,15 @@ func (r *OutboxRepo) MarkSent(ctx context.Context, id int64, now time.Time) erro
 		Updates(map[string]any{"sent_at": utcTime(now), "lease_owner": "", "lease_until_ms": 0}).Error)
 }
 
+// MarkSentMany marks rows sent in one statement (a relay batch).
+func (r *OutboxRepo) MarkSentMany(ctx context.Context, ids []int64, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return mapErr(r.db.conn(ctx).Model(&outboxRow{}).Where("id IN ?", ids).
+		Updates(map[string]any{"sent_at": utcTime(now), "lease_owner": "", "lease_until_ms": 0}).Error)
+}
+
 // Release frees a row leased by owner and notes the failure; the attempt
 // Claim counted stays counted.
 func (r *OutboxRepo) Release(ctx context.Context, id int64, owner, reason string) error {

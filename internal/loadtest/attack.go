@@ -67,7 +67,7 @@ func Attack(ctx context.Context, client *http.Client, ph Phase, tr vegeta.Target
 		out = make([]Sample, 0, int(float64(ph.Rate)*ph.Duration.Seconds())+16)
 	}
 	for res := range atk.Attack(tr, rate, ph.Duration, ph.Name) {
-		s := Sample{Start: res.Timestamp, Latency: res.Latency, Code: int(res.Code), Err: res.Error}
+		s := Sample{Start: res.Timestamp, Latency: res.Latency, Code: int(res.Code), Err: res.Error, URL: res.URL}
 		if !s.OK() {
 			s.Reason = problemReason(res.Body)
 		}

@@ -13,19 +13,22 @@ import (
 	_ "github.com/go-sql-driver/mysql" // the admin connection that creates and drops the database
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/scanpay/scanpay/adapters/wechat/wechattest"
+	"github.com/scanpay/scanpay/adapters/wechatpay/wechatpaytest"
 )
 
 // Env is what the service under test runs on, all of it its own and gone
 // after Close: a MariaDB database with a random name, a Redis DB claimed
 // with the same locks adapters/redis/redistest uses (so a bench and a test
-// run never share one), and a fake WeChat.
+// run never share one), a fake WeChat and a fake WeChat Pay (pay.go).
 type Env struct {
 	DSN       string // the new database's DSN
 	RedisAddr string
 	RedisDB   int
 	WeChat    *wechattest.Server
+	Pay       *wechatpaytest.Server
 
-	closers []func() error // in reverse order of opening
+	payKeyFile, payPubFile string         // the keys the service reads
+	closers                []func() error // in reverse order of opening
 }
 
 // Redis DB locks, shared with adapters/redis/redistest: DB 0 holds only the
@@ -40,7 +43,7 @@ const (
 // NewEnv creates the database on the MariaDB server of serverDSN (a
 // go-sql-driver DSN without a database name, e.g. root@tcp(127.0.0.1:3306)/),
 // claims and empties a Redis DB at redisAddr, and starts the fake WeChat
-// with dev codes on. On error it undoes what it did.
+// with dev codes on and the fake WeChat Pay. On error it undoes what it did.
 func NewEnv(ctx context.Context, serverDSN, redisAddr string) (_ *Env, err error) {
 	e := &Env{RedisAddr: redisAddr}
 	defer func() {
@@ -59,6 +62,9 @@ func NewEnv(ctx context.Context, serverDSN, redisAddr string) (_ *Env, err error
 	}
 	e.WeChat.SetDevCodes(true)
 	e.closers = append(e.closers, e.WeChat.Close)
+	if err := e.startPay(); err != nil {
+		return nil, fmt.Errorf("start the fake WeChat Pay: %w", err)
+	}
 	return e, nil
 }
 

@@ -30,6 +30,7 @@ type Sample struct {
 	Code    int    // HTTP status; 0 when no answer came
 	Err     string // transport error or HTTP status text; "" for a 2xx
 	Reason  string // the problem+json reason of an error answer, if any
+	URL     string // the target's URL (set by Attack), to tell targets apart
 }
 
 // OK reports whether the request succeeded: a 2xx answer.
@@ -134,8 +135,16 @@ type Report struct {
 	// phase (the database's includes anything else it served meanwhile).
 	CPUms   float64 `json:"cpu_ms_per_req,omitempty"`
 	DBCPUms float64 `json:"db_cpu_ms_per_req,omitempty"`
+	// GenCPUms is this process's: vegeta and the in-process fakes (WeChat
+	// Pay signs every answer), which share the machine's cores.
+	GenCPUms float64 `json:"gen_cpu_ms_per_req,omitempty"`
 	// WarmupErrors are the warm-up's errors, not counted in Errors.
 	WarmupErrors int `json:"warmup_errors"`
+	// ApplyS (notify_apply only) runs from the first notification sent to
+	// the last order paid; TailMs from the last notification accepted to
+	// the last order paid: how far the worker trailed the webhook.
+	ApplyS float64 `json:"apply_s,omitempty"`
+	TailMs float64 `json:"tail_ms,omitempty"`
 }
 
 // NewReport builds a scenario's line from its closed-loop (max) and paced

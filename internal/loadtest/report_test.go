@@ -144,15 +144,16 @@ func TestParseCents(t *testing.T) {
 }
 
 func TestPacedRate(t *testing.T) {
-	sc := Scenarios{TargetRPS: 3000}
-	if got := sc.pacedRate(4500); got != 3000 {
+	if got := pacedRateFor(4500, 3000); got != 3000 {
 		t.Errorf("target reached: %d, want 3000", got)
 	}
-	if got := sc.pacedRate(2000); got != 1600 {
+	if got := pacedRateFor(2000, 3000); got != 1600 {
 		t.Errorf("target missed: %d, want 80%% of 2000", got)
 	}
-	sc.Rate = 1234
-	if got := sc.pacedRate(9999); got != 1234 {
-		t.Errorf("explicit rate: %d", got)
+	if got := pacedRateFor(100, 0); got != 80 {
+		t.Errorf("no target: %d, want 80%% of 100", got)
+	}
+	if got := pacedRateFor(0, 500); got != 1 {
+		t.Errorf("nothing reached: %d, want the floor of 1/s", got)
 	}
 }

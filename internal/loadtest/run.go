@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http"
+	"os"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,8 +15,8 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// Scenarios describes a run of the scan and floor scenarios against a
-// service that is already up.
+// Scenarios describes a run of the scenarios (scan, floor, checkout,
+// notify) against a service that is already up.
 type Scenarios struct {
 	BaseURL string
 	Store   string
@@ -23,8 +25,9 @@ type Scenarios struct {
 	AdminUser, AdminPassword string
 	// LoginCode returns the wx.login code of pool shopper i.
 	LoginCode func(i int) string
-	// Shoppers scan at once (DESIGN §10: 64); Pool is how many are logged
-	// in with a visit open, so full carts can be replaced (>= Shoppers).
+	// Shoppers scan (or check out) at once (DESIGN §10: 64); Pool is how
+	// many scan shoppers are logged in with a visit open, so full carts can
+	// be replaced (>= Shoppers). Checkout has Shoppers more of its own.
 	Shoppers, Pool int
 	// MaxPriceCents keeps dear products out, so a cart takes many scans
 	// before it reaches the basket cap.
@@ -32,8 +35,8 @@ type Scenarios struct {
 	// Warmup runs before each scenario's measured phases; Duration is the
 	// length of each measured phase.
 	Warmup, Duration time.Duration
-	// Rate is the paced phase's rate; 0 means TargetRPS when the scan's
-	// closed-loop throughput reaches it, else 80 % of that throughput.
+	// Rate is scan's and floor's paced rate; 0 means TargetRPS when the
+	// scan's closed-loop throughput reaches it, else 80 % of that.
 	Rate, TargetRPS int
 	// FloorPath is the floor handler's path.
 	FloorPath string
@@ -44,18 +47,51 @@ type Scenarios struct {
 	// the database server (0 when unknown); the closed-loop phase reports
 	// both per successful request.
 	CPU func() (service, db time.Duration)
-	// Profile, when set, runs alongside the scan's closed-loop phase with
-	// that phase's length (e.g. to take a CPU profile of the service).
-	Profile func(ctx context.Context, d time.Duration) error
+	// Profile, when set, runs alongside the closed-loop phase of scenario
+	// ProfileScenario (default scan; for notify, alongside the firing and
+	// applying) with that phase's length (e.g. to take a CPU profile).
+	Profile         func(ctx context.Context, d time.Duration) error
+	ProfileScenario string
+	// Only names the scenarios to run, in this order: scan, floor,
+	// checkout, notify; empty runs all four.
+	Only []string
+	// CheckoutTarget is the checkout target in orders/s (DESIGN §10: 500);
+	// the checkout's paced phase runs at it when the closed loop reached it,
+	// else at 80 % of what it reached.
+	CheckoutTarget int
+	// NotifyOrders is how many orders the notify scenario pays and
+	// notifies (the newest the checkout made, topped up as needed);
+	// NotifyTarget is the accepted/s target (DESIGN §10: 2000), the
+	// rate of its paced half when reached; ApplyTimeout bounds the wait
+	// until every notified order is paid.
+	NotifyOrders, NotifyTarget int
+	ApplyTimeout               time.Duration
+	// Payer and Ledger are WeChat Pay's side and the service's database,
+	// for the notify scenario.
+	Payer  Payer
+	Ledger Ledger
 	// Log gets one progress line per phase.
 	Log io.Writer
 }
 
-// RunScenarios sets up the shoppers, runs scan then floor, and returns
-// their reports (scan first), the ratio filled in.
+// RunScenarios runs the chosen scenarios (Only) and returns their
+// reports in the order scan, floor, checkout, notify, notify_apply; scan's
+// and floor's ratio filled in when both ran.
 func RunScenarios(ctx context.Context, sc Scenarios) ([]Report, error) {
 	if sc.Log == nil {
 		sc.Log = io.Discard
+	}
+	run := map[string]bool{}
+	for _, n := range sc.Only {
+		if !slices.Contains(scenarioNames, n) {
+			return nil, fmt.Errorf("unknown scenario %q (have %s)", n, strings.Join(scenarioNames, ", "))
+		}
+		run[n] = true
+	}
+	if len(run) == 0 {
+		for _, n := range scenarioNames {
+			run[n] = true
+		}
 	}
 	client := NewClient(8 * sc.Shoppers)
 	defer client.CloseIdleConnections()
@@ -72,70 +108,93 @@ func RunScenarios(ctx context.Context, sc Scenarios) ([]Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	t0 := time.Now()
-	pool, err := a.shoppers(ctx, sc.Pool, sc.Store, sc.LoginCode)
-	if err != nil {
-		return nil, err
+	fmt.Fprintf(sc.Log, "set-up: %d scannable products, caps %+v\n", len(products), caps)
+	var out []Report
+	if run["scan"] || run["floor"] {
+		if out, err = sc.runScan(ctx, a, run, products, caps); err != nil {
+			return out, err
+		}
 	}
-	fmt.Fprintf(sc.Log, "set-up: %d scannable products, caps %+v, %d shoppers logged in with a visit in %s\n",
-		len(products), caps, len(pool), time.Since(t0).Round(time.Millisecond))
-	plan, err := NewScanPlan(sc.BaseURL, sc.Store, products, caps, pool, sc.Shoppers)
-	if err != nil {
-		return nil, err
+	if run["checkout"] || run["notify"] {
+		pay, err := sc.runPayments(ctx, a, run, products)
+		if out = append(out, pay...); err != nil {
+			return out, err
+		}
 	}
+	return out, nil
+}
 
-	scan, rate, err := sc.scenario(ctx, client, "scan", plan.Targeter(), 0, sc.Profile)
-	if err != nil {
-		return nil, err
+// scenarioNames are the scenarios in the order they run.
+var scenarioNames = []string{"scan", "floor", "checkout", "notify"}
+
+// runScan runs scan and floor (either or both) with the pool of shoppers.
+func (sc Scenarios) runScan(ctx context.Context, a *api, run map[string]bool, products []Product, caps Caps) ([]Report, error) {
+	attack := func(tr vegeta.Targeter) func(Phase) []Sample {
+		return func(ph Phase) []Sample { return Attack(ctx, a.client, ph, tr) }
 	}
-	carts, scans := plan.Used()
-	fmt.Fprintf(sc.Log, "scan: %d scans into %d carts\n", scans, carts)
-	floor, _, err := sc.scenario(ctx, client, "floor", FloorTargeter(sc.BaseURL, sc.FloorPath, sc.Store), rate, nil)
-	if err != nil {
-		return nil, err
+	var out []Report
+	rate := sc.Rate
+	if run["scan"] {
+		t0 := time.Now()
+		pool, err := a.shoppers(ctx, sc.Pool, sc.Store, sc.LoginCode)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(sc.Log, "scan set-up: %d shoppers logged in with a visit in %s\n", len(pool), time.Since(t0).Round(time.Millisecond))
+		plan, err := NewScanPlan(sc.BaseURL, sc.Store, products, caps, pool, sc.Shoppers)
+		if err != nil {
+			return nil, err
+		}
+		scan, pacedRate, err := sc.scenario(ctx, "scan", sc.Shoppers, attack(plan.Targeter()), sc.Rate, sc.TargetRPS)
+		if err != nil {
+			return nil, err
+		}
+		carts, scans := plan.Used()
+		fmt.Fprintf(sc.Log, "scan: %d scans into %d carts\n", scans, carts)
+		out, rate = append(out, scan), pacedRate
 	}
-	scan.Ratio, floor.Ratio = Ratio(scan.RPS, floor.RPS), 1
-	return []Report{scan, floor}, nil
+	if run["floor"] {
+		floor, _, err := sc.scenario(ctx, "floor", sc.Shoppers, attack(FloorTargeter(sc.BaseURL, sc.FloorPath, sc.Store)), rate, sc.TargetRPS)
+		if err != nil {
+			return out, err
+		}
+		floor.Ratio = 1
+		if len(out) == 1 {
+			out[0].Ratio = Ratio(out[0].RPS, floor.RPS)
+		}
+		out = append(out, floor)
+	}
+	return out, nil
 }
 
 // scenario runs warm-up, the closed-loop phase and the paced phase (at
-// rate, or chosen from the closed-loop throughput when 0), sampling RSS
-// and CPU, and returns its report and the paced rate.
-func (sc Scenarios) scenario(ctx context.Context, client *http.Client, name string, tr vegeta.Targeter, rate int,
-	profile func(context.Context, time.Duration) error) (Report, int, error) {
-	run := func(ph Phase) Summary {
-		s := Summarize(Attack(ctx, client, ph, tr))
-		fmt.Fprintf(sc.Log, "%-12s %6d req  %8.1f ok/s  p50 %6.2f ms  p99 %7.2f ms  max %7.2f ms  errors %d %s\n",
-			ph.Name, s.Requests, s.RPS, ms(s.P50), ms(s.P99), ms(s.Max), s.Errors, s.TopErrors(3))
-		return s
-	}
+// rate, or chosen from the closed-loop throughput and target when 0)
+// through attack, sampling RSS and CPU, and returns its report and the
+// paced rate.
+func (sc Scenarios) scenario(ctx context.Context, name string, concurrency int, attack func(Phase) []Sample,
+	rate, target int) (Report, int, error) {
+	run := func(ph Phase) Summary { return sc.logPhase(ph.Name, Summarize(attack(ph))) }
 	var warm Summary
 	if sc.Warmup > 0 {
 		warm = run(Phase{Name: name + "/warmup", Duration: sc.Warmup, Workers: sc.Shoppers})
 	}
 	stopRSS := sc.sampleRSS()
-	var profErr error
-	var wg sync.WaitGroup
-	if profile != nil {
-		wg.Go(func() { profErr = profile(ctx, sc.Duration) })
-	}
-	cpu0, db0 := sc.cpu()
+	stopProfile := sc.profile(ctx, name)
+	cpu0, db0, gen0 := sc.cpu()
 	maxPhase := run(Phase{Name: name + "/max", Duration: sc.Duration, Workers: sc.Shoppers})
-	cpu1, db1 := sc.cpu()
-	wg.Wait()
-	if profErr != nil {
-		fmt.Fprintf(sc.Log, "%s: profile: %v\n", name, profErr)
-	}
+	cpu1, db1, gen1 := sc.cpu()
+	stopProfile()
 	pacedRate := rate
 	if pacedRate == 0 {
-		pacedRate = sc.pacedRate(maxPhase.RPS)
+		pacedRate = pacedRateFor(maxPhase.RPS, target)
 	}
 	paced := run(Phase{Name: name + "/paced", Duration: sc.Duration, Workers: sc.Shoppers, Rate: pacedRate})
-	r := NewReport(name, sc.Shoppers, maxPhase, paced, pacedRate)
+	r := NewReport(name, concurrency, maxPhase, paced, pacedRate)
 	r.RSSMB, r.WarmupErrors = mib(stopRSS()), warm.Errors
 	if maxPhase.OK > 0 {
 		r.CPUms = round(ms(cpu1-cpu0)/float64(maxPhase.OK), 3)
 		r.DBCPUms = round(ms(db1-db0)/float64(maxPhase.OK), 3)
+		r.GenCPUms = round(ms(gen1-gen0)/float64(maxPhase.OK), 3)
 	}
 	if err := ctx.Err(); err != nil {
 		return r, pacedRate, err
@@ -146,21 +205,50 @@ func (sc Scenarios) scenario(ctx context.Context, client *http.Client, name stri
 	return r, pacedRate, nil
 }
 
-func (sc Scenarios) cpu() (service, db time.Duration) {
-	if sc.CPU == nil {
-		return 0, 0
-	}
-	return sc.CPU()
+// logPhase writes a phase's progress line and returns its summary.
+func (sc Scenarios) logPhase(name string, s Summary) Summary {
+	fmt.Fprintf(sc.Log, "%-15s %6d req  %8.1f ok/s  p50 %6.2f ms  p99 %7.2f ms  max %7.2f ms  errors %d %s\n",
+		name, s.Requests, s.RPS, ms(s.P50), ms(s.P99), ms(s.Max), s.Errors, s.TopErrors(3))
+	return s
 }
 
-// pacedRate is the rate latencies are measured at: Rate when set, the
-// target when the service reached it, else 80 % of what it reached.
-func (sc Scenarios) pacedRate(maxRPS float64) int {
-	switch {
-	case sc.Rate > 0:
-		return sc.Rate
-	case sc.TargetRPS > 0 && maxRPS >= float64(sc.TargetRPS):
-		return sc.TargetRPS
+// profile starts sc.Profile over sc.Duration when scenario is the one to
+// profile; the returned stop waits for it and logs its error.
+func (sc Scenarios) profile(ctx context.Context, scenario string) (stop func()) {
+	want := sc.ProfileScenario
+	if want == "" {
+		want = "scan"
+	}
+	if sc.Profile == nil || scenario != want {
+		return func() {}
+	}
+	var err error
+	var wg sync.WaitGroup
+	wg.Go(func() { err = sc.Profile(ctx, sc.Duration) })
+	return func() {
+		wg.Wait()
+		if err != nil {
+			fmt.Fprintf(sc.Log, "%s: profile: %v\n", scenario, err)
+		}
+	}
+}
+
+// cpu reads the CPU time used so far by the service, the database server
+// (both 0 without sc.CPU) and this process (0 where /proc is missing).
+func (sc Scenarios) cpu() (service, db, gen time.Duration) {
+	gen, _ = ProcCPU(os.Getpid())
+	if sc.CPU == nil {
+		return 0, 0, gen
+	}
+	service, db = sc.CPU()
+	return service, db, gen
+}
+
+// pacedRateFor is the rate latencies are measured at when none is set:
+// the target when the closed loop reached it, else 80 % of what it reached.
+func pacedRateFor(maxRPS float64, target int) int {
+	if target > 0 && maxRPS >= float64(target) {
+		return target
 	}
 	return max(1, int(math.Round(0.8*maxRPS)))
 }

@@ -1,10 +1,16 @@
 // Command scanbench is the load part of `make bench` (DESIGN §9, §10): it
-// starts bin/scanpay on a throwaway MariaDB database, a Redis DB of its own
-// and a fake WeChat, logs shoppers in, runs the scan and floor scenarios
-// with vegeta and prints one JSON line per scenario on stdout (progress on
+// starts bin/scanpay on a throwaway MariaDB database, a Redis DB of its own,
+// a fake WeChat and a fake WeChat Pay (in this process, reached through
+// the service's real adapter), logs shoppers in, runs the scenarios with
+// vegeta and prints one JSON line per scenario on stdout (progress on
 // stderr). Everything it made is removed at the end.
 //
-//	go run ./internal/loadtest/cmd/scanbench -bin bin/scanpay [-duration 8s] [-cpuprofile scan.pprof]
+//	go run ./internal/loadtest/cmd/scanbench -bin bin/scanpay [-scenarios checkout,notify] [-duration 8s] [-cpuprofile scan.pprof]
+//
+// Scenarios: scan (scans into priced carts) and floor (the floor handler);
+// checkout (orders/s, each one scan → cart → checkout → prepay at the
+// fake); notify (signed payment notifications accepted/s at the webhook)
+// with notify_apply (how fast those orders then became paid).
 package main
 
 import (
@@ -44,6 +50,12 @@ type options struct {
 	rate, target     int
 	maxPrice         int64
 	cpuProfile       string
+	profileScenario  string
+	scenarios        string
+	checkoutTarget   int
+	notifyOrders     int
+	notifyTarget     int
+	applyTimeout     time.Duration
 	extraEnv         envFlags
 	serviceCmd       string
 	serviceLog       string
@@ -63,13 +75,19 @@ func main() {
 		"Redis host:port (a free DB 1-15 is claimed and flushed); env BENCH_REDIS_ADDR, TEST_REDIS_ADDR")
 	flag.DurationVar(&o.duration, "duration", 8*time.Second, "length of each measured phase (closed loop, then paced)")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up before each scenario")
-	flag.DurationVar(&o.timeout, "timeout", 90*time.Second, "bound of the whole run")
+	flag.DurationVar(&o.timeout, "timeout", 4*time.Minute, "bound of the whole run")
+	flag.StringVar(&o.scenarios, "scenarios", "scan,floor,checkout,notify", "scenarios to run (comma-separated, run in this order)")
+	flag.IntVar(&o.checkoutTarget, "checkout-target", 500, "checkout + prepay target in orders/s (DESIGN §10)")
+	flag.IntVar(&o.notifyOrders, "notify-orders", 2000, "orders the notify scenario pays and notifies (half as fast as possible, half paced)")
+	flag.IntVar(&o.notifyTarget, "notify-target", 2000, "notifications accepted target per second (DESIGN §10)")
+	flag.DurationVar(&o.applyTimeout, "apply-timeout", 60*time.Second, "bound of the wait until every notified order is paid")
 	flag.IntVar(&o.shoppers, "shoppers", 64, "shoppers scanning at once")
 	flag.IntVar(&o.pool, "pool", 320, "shoppers logged in; a full cart passes its turn to a fresh shopper")
 	flag.IntVar(&o.rate, "rate", 0, "paced phase rate in req/s (0: -target if reached, else 80% of the closed-loop throughput)")
 	flag.IntVar(&o.target, "target", 3000, "scan target rate in req/s (DESIGN §10)")
 	maxPrice := flag.String("max-price", "10.00", "scan only products at most this price, so carts take many scans")
-	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the service during the scan's closed-loop phase to this file")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the service during one scenario's closed-loop phase to this file")
+	flag.StringVar(&o.profileScenario, "profile-scenario", "scan", "the scenario -cpuprofile profiles (scan, floor, checkout, notify)")
 	flag.StringVar(&o.serviceLog, "service-log", "", "keep the service's output in this file (default: a temporary file, removed)")
 	flag.StringVar(&o.serviceCmd, "cmd", "all", "scanpay subcommand to run (all: API + worker in one process)")
 	flag.Var(&o.extraEnv, "env", "KEY=VALUE added to the service's environment (repeatable), e.g. -env DB_MAX_OPEN_CONNS=40")
@@ -122,6 +140,14 @@ func run(ctx context.Context, o options, stdout, log io.Writer) (err error) {
 		// Every bench shopper logs in from 127.0.0.1.
 		"SHOPPER_LOGIN_IP_LIMIT": "1000000",
 	}
+	for k, v := range env.PayEnv("http://" + addr) {
+		senv[k] = v
+	}
+	ledger, err := env.OpenLedger()
+	if err != nil {
+		return err
+	}
+	defer ledger.Close()
 	var pprofAddr string
 	if o.cpuProfile != "" {
 		if pprofAddr, err = loadtest.FreeAddr(); err != nil {
@@ -159,6 +185,9 @@ func run(ctx context.Context, o options, stdout, log io.Writer) (err error) {
 		Shoppers: o.shoppers, Pool: max(o.pool, o.shoppers), MaxPriceCents: o.maxPrice,
 		Warmup: o.warmup, Duration: o.duration, Rate: o.rate, TargetRPS: o.target,
 		FloorPath: floorPath, RSS: svc.RSS, Log: log,
+		Only: strings.Split(o.scenarios, ","), CheckoutTarget: o.checkoutTarget,
+		NotifyOrders: o.notifyOrders, NotifyTarget: o.notifyTarget, ApplyTimeout: o.applyTimeout,
+		Payer: env.Payer(), Ledger: ledger, ProfileScenario: o.profileScenario,
 	}
 	dbPID := loadtest.FindProcess("mariadbd", "mysqld") // 0 when the database is not local
 	sc.CPU = func() (service, db time.Duration) {
@@ -187,7 +216,7 @@ func run(ctx context.Context, o options, stdout, log io.Writer) (err error) {
 		fmt.Fprintf(log, "service peak RSS over its whole life (VmHWM): %.1f MiB\n", float64(hwm)/(1<<20))
 	}
 	if o.cpuProfile != "" {
-		fmt.Fprintf(log, "CPU profile of the scan phase: go tool pprof -top %s %s\n", o.bin, o.cpuProfile)
+		fmt.Fprintf(log, "CPU profile of the %s phase: go tool pprof -top %s %s\n", o.profileScenario, o.bin, o.cpuProfile)
 	}
 	fmt.Fprintf(log, "bench took %s\n", time.Since(started).Round(time.Millisecond))
 	return nil
