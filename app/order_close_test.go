@@ -135,13 +135,7 @@ func TestPaidAfterCloseIsRefunded(t *testing.T) {
 	// here), the shopper paid, and WeChat Pay answers the close as if it
 	// did not know the order (a race at its end): we close here while the
 	// money is already there.
-	if _, err := f.gateway.Prepay(ctx, app.PrepayRequest{OutTradeNo: ord.OrderNo, Description: "x",
-		Amount: ord.Total, PayerOpenID: s.OpenID, ExpiresAt: ord.ExpiresAt}); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.pay.MarkPaid(ord.OrderNo, -1); err != nil {
-		t.Fatal(err)
-	}
+	f.paidUnknownToUs(t, s, ord, ord.Total)
 	f.pay.FailNext(wechatpaytest.PathOutTradeNo, 1, http.StatusNotFound, "ORDER_NOT_EXIST")
 	if _, err := f.orders.Cancel(ctx, s, ord.OrderNo); err != nil {
 		t.Fatal(err)

@@ -42,13 +42,7 @@ func TestAnomalousOrderIsClosedAtExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	ord := f.checkout(t, s)
-	if _, err := f.gateway.Prepay(ctx, app.PrepayRequest{OutTradeNo: ord.OrderNo, Description: "x",
-		Amount: ord.Total.Sub(decimal.RequireFromString("0.01")), PayerOpenID: s.OpenID, ExpiresAt: ord.ExpiresAt}); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.pay.MarkPaid(ord.OrderNo, -1); err != nil {
-		t.Fatal(err)
-	}
+	f.paidUnknownToUs(t, s, ord, ord.Total.Sub(decimal.RequireFromString("0.01")))
 	f.clock.Add(16 * time.Minute)
 	if err := f.orders.Expire(ctx, app.OrderTask{OrderNo: ord.OrderNo}); err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/scanpay/scanpay/adapters/wechatpay/wechatpaytest"
 	"github.com/scanpay/scanpay/app"
 	"github.com/scanpay/scanpay/domain"
+	"github.com/shopspring/decimal"
 )
 
 // orderClock is a settable clock starting at the real time (WeChat Pay's
@@ -166,6 +167,19 @@ func (f *orderFixture) startedOrder(t *testing.T, name string) (*domain.Shopper,
 		t.Fatal(err)
 	}
 	return s, ord
+}
+
+// paidUnknownToUs makes WeChat Pay hold the order paid for amount while we
+// never stored its prepay: the prepay's answer was lost on the way back.
+func (f *orderFixture) paidUnknownToUs(t *testing.T, s *domain.Shopper, ord *domain.Order, amount decimal.Decimal) {
+	t.Helper()
+	if _, err := f.gateway.Prepay(context.Background(), app.PrepayRequest{OutTradeNo: ord.OrderNo, Description: "x",
+		Amount: amount, PayerOpenID: s.OpenID, ExpiresAt: ord.ExpiresAt}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.pay.MarkPaid(ord.OrderNo, -1); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // drain plays the worker: it runs every queued outbox task that is due

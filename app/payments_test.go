@@ -163,13 +163,7 @@ func TestNotificationBeforePrepayStored(t *testing.T) {
 	f.scan(t, s, colaCode, 1)
 	ord := f.checkout(t, s)
 	// The adapter reached WeChat Pay, but its answer was not stored yet.
-	if _, err := f.gateway.Prepay(ctx, app.PrepayRequest{OutTradeNo: ord.OrderNo, Description: "x",
-		Amount: ord.Total, PayerOpenID: s.OpenID, ExpiresAt: ord.ExpiresAt}); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.pay.MarkPaid(ord.OrderNo, -1); err != nil {
-		t.Fatal(err)
-	}
+	f.paidUnknownToUs(t, s, ord, ord.Total)
 	if err := f.receive(t, f.notification(t, ord.OrderNo)); err != nil {
 		t.Fatal(err)
 	}

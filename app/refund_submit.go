@@ -88,8 +88,9 @@ func (o *Orders) askRefund(ctx context.Context, ref *domain.Refund) (*RefundResu
 // (last_error, and updated_at so the sweep takes the others first next
 // time). One that is not an outage (EINVALID: WeChat Pay refused it;
 // ECONFLICT refund_not_enough: the merchant balance is too low) is logged
-// at ERROR, because retrying alone will not fix it and the job gives up on
-// it: a person must act, and until then the sweep keeps retrying.
+// at ERROR, because retrying alone will not fix it (the job gives up on
+// EINVALID at once and on NOT_ENOUGH after its retries): a person must act,
+// and until then the sweep keeps retrying.
 func (o *Orders) refundFailed(ctx context.Context, ref *domain.Refund, cause error) {
 	o.noteRefundError(ctx, ref.OutRefundNo, cause)
 	if domain.ErrorCode(cause) == domain.EUNAVAILABLE {

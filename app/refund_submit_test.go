@@ -23,13 +23,7 @@ func (f *orderFixture) paidAfterClose(t *testing.T, name string) (*domain.Order,
 	s := f.shopper(t, name)
 	f.scan(t, s, colaCode, 2)
 	ord := f.checkout(t, s)
-	if _, err := f.gateway.Prepay(ctx, app.PrepayRequest{OutTradeNo: ord.OrderNo, Description: "x",
-		Amount: ord.Total, PayerOpenID: s.OpenID, ExpiresAt: ord.ExpiresAt}); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.pay.MarkPaid(ord.OrderNo, -1); err != nil {
-		t.Fatal(err)
-	}
+	f.paidUnknownToUs(t, s, ord, ord.Total)
 	f.pay.FailNext(wechatpaytest.PathOutTradeNo, 1, http.StatusNotFound, "ORDER_NOT_EXIST")
 	if _, err := f.orders.Cancel(ctx, s, ord.OrderNo); err != nil {
 		t.Fatal(err)
