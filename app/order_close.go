@@ -9,7 +9,8 @@ import (
 )
 
 // Cancel closes one of the shopper's unpaid orders, at WeChat Pay first
-// so it cannot be paid afterwards. An order that turns out to be paid is
+// so it cannot be paid afterwards, and puts its goods back in the cart
+// (restoreCart). An order that turns out to be paid is
 // applied as paid and the cancel is refused (ECONFLICT order_paid).
 func (o *Orders) Cancel(ctx context.Context, shopper *domain.Shopper, orderNo string) (*domain.Order, error) {
 	ord, err := o.Mine(ctx, shopper, orderNo)
@@ -19,7 +20,12 @@ func (o *Orders) Cancel(ctx context.Context, shopper *domain.Shopper, orderNo st
 	if ord.Status != domain.OrderPendingPayment {
 		return nil, domain.Errorf(domain.ECONFLICT, "order_not_pending", "order %s is %s; only unpaid orders can be cancelled", ord.OrderNo, ord.Status)
 	}
-	return o.closeOrder(ctx, ord.OrderNo, domain.CloseCancelled)
+	closed, err := o.closeOrder(ctx, ord.OrderNo, domain.CloseCancelled)
+	if err != nil {
+		return nil, err
+	}
+	o.restoreCart(ctx, shopper, closed)
+	return closed, nil
 }
 
 // Expire is the job behind TaskOrderExpire: an unpaid order past its

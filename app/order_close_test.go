@@ -9,6 +9,7 @@ import (
 	"github.com/scanpay/scanpay/adapters/wechatpay/wechatpaytest"
 	"github.com/scanpay/scanpay/app"
 	"github.com/scanpay/scanpay/domain"
+	"github.com/shopspring/decimal"
 )
 
 // A notification that never came: the reconcile sweep asks WeChat Pay a
@@ -169,5 +170,31 @@ func TestPaidAfterCloseIsRefunded(t *testing.T) {
 	}
 	if n := f.count(t, "SELECT COUNT(*) FROM stock_movements WHERE ref = ?", ord.OrderNo); n != 0 {
 		t.Fatalf("a refunded order sold stock (%d movements)", n)
+	}
+}
+
+// Cancelling to change the basket costs no rescanning: the goods are back
+// in the cart, merged with what was scanned since.
+func TestCancelPutsTheGoodsBackInTheCart(t *testing.T) {
+	f := newOrderFixture(t)
+	ctx := context.Background()
+	s, ord := f.startedOrder(t, "wes") // 2 cola, 1 juice
+	f.scan(t, s, colaCode, 1)          // scanned again meanwhile
+	if _, err := f.orders.Cancel(ctx, s, ord.OrderNo); err != nil {
+		t.Fatal(err)
+	}
+	cart, err := f.carts.Get(ctx, s, app.DemoStoreCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, l := range cart.Cart.Lines {
+		got[l.SKU] = l.Quantity.String()
+	}
+	if len(got) != 2 || got["DRK-COLA-330"] != "3" || got["DRK-OJ-1L"] != "1" {
+		t.Fatalf("cart after cancel: %v", got)
+	}
+	if !cart.Priced.Total.Equal(ord.Total.Add(decimal.RequireFromString("3.00"))) {
+		t.Fatalf("cart total %s, order was %s", cart.Priced.Total, ord.Total)
 	}
 }
