@@ -10,8 +10,8 @@ import (
 // so a shopper who cancels to change the basket need not scan everything
 // again. Each line is read again from its barcode as a scan would be, at
 // today's prices and under the store's caps; a line that no longer scans
-// (the item stopped being sold, a cap is reached, the label is already in
-// the cart) is left out. It is best effort: the cancel stands whatever
+// (the item stopped being sold, a cap on lines, quantity or the basket
+// amount is reached, the label is already in the cart) is left out. It is best effort: the cancel stands whatever
 // happens here, so the result is only logged.
 func (o *Orders) restoreCart(ctx context.Context, shopper *domain.Shopper, ord *domain.Order) {
 	restored, err := o.putBack(ctx, shopper, ord)
@@ -39,8 +39,14 @@ func (o *Orders) putBack(ctx context.Context, shopper *domain.Shopper, ord *doma
 			return err
 		}
 		for _, l := range ord.Lines {
-			line, isNew, ok := o.readdLine(ctx, cart, store, l)
-			if !ok {
+			line, isNew, undo := o.readdLine(ctx, cart, store, l)
+			if line == nil {
+				continue
+			}
+			if over, err := o.overCap(ctx, store, shopper, cart); err != nil {
+				return err
+			} else if over {
+				undo()
 				continue
 			}
 			if isNew {
@@ -61,13 +67,23 @@ func (o *Orders) putBack(ctx context.Context, shopper *domain.Shopper, ord *doma
 	return restored, err
 }
 
-// readdLine scans an order line's barcode into the cart again: ok is false
+// overCap reports whether the cart as it stands now prices above the
+// store's basket cap, as a scan would be refused.
+func (o *Orders) overCap(ctx context.Context, store *domain.Store, shopper *domain.Shopper, cart *domain.Cart) (bool, error) {
+	priced, err := o.d.Carts.price(ctx, store, shopper, cart)
+	if err != nil {
+		return false, err
+	}
+	return domain.CheckBasketCap(priced.Priced.Total, store) != nil, nil
+}
+
+// readdLine scans an order line's barcode into the cart again. line is nil
 // when it no longer scans; isNew says whether it made a line or added to
-// one.
-func (o *Orders) readdLine(ctx context.Context, cart *domain.Cart, store *domain.Store, l *domain.OrderLine) (line *domain.CartLine, isNew, ok bool) {
+// one; undo takes the change back out of the cart.
+func (o *Orders) readdLine(ctx context.Context, cart *domain.Cart, store *domain.Store, l *domain.OrderLine) (line *domain.CartLine, isNew bool, undo func()) {
 	target, _, err := o.d.Carts.resolve(ctx, store, l.Barcode)
 	if err != nil {
-		return nil, false, false
+		return nil, false, nil
 	}
 	id, now := o.d.IDs.NewID(), o.d.Clock.Now()
 	if target.label != nil {
@@ -76,7 +92,11 @@ func (o *Orders) readdLine(ctx context.Context, cart *domain.Cart, store *domain
 		line, err = cart.AddItem(id, target.item.Product, l.Barcode, int(l.Quantity.IntPart()), store, now)
 	}
 	if err != nil {
-		return nil, false, false
+		return nil, false, nil
 	}
-	return line, line.ID == id, true
+	if line.ID == id {
+		return line, true, func() { _ = cart.RemoveLine(id, now) }
+	}
+	before := line.Quantity.Sub(l.Quantity)
+	return line, false, func() { line.Quantity = before }
 }

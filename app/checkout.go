@@ -98,6 +98,11 @@ func (o *Orders) createOrder(ctx context.Context, shopper *domain.Shopper, store
 	if len(priced.Unavailable) > 0 {
 		return nil, domain.Errorf(domain.EINVALID, "cart_item_unavailable", "some items in the cart are no longer sold; remove them first")
 	}
+	// A cart can pass the basket cap without a scan refused (prices rose,
+	// a cancel put goods back): the cap holds for the order all the same.
+	if err := domain.CheckBasketCap(priced.Priced.Total, store); err != nil {
+		return nil, err
+	}
 	if cart.CouponCode != "" && priced.CouponProblem != nil {
 		// The shopper expects the coupon: charging without it silently
 		// would be a surprise at the payment sheet.

@@ -61,7 +61,15 @@ func (o *Orders) closeOrder(ctx context.Context, orderNo, reason string) (*domai
 	// WeChat Pay answered "no such order": the locked order then shows a
 	// prepay id, and the close at WeChat Pay is done again.
 	for attempt := 0; ; attempt++ {
-		err := o.d.Gateway.ClosePayment(ctx, orderNo)
+		// The prepay id as it was before asking: only one that appears
+		// while WeChat Pay answers is a race. One WeChat Pay does not
+		// know although we stored it (a restarted stand-in, a transient
+		// answer) cannot be paid there and does not stop the close.
+		before, err := o.d.Orders.OrderByNo(ctx, orderNo)
+		if err != nil {
+			return nil, err
+		}
+		err = o.d.Gateway.ClosePayment(ctx, orderNo)
 		switch {
 		case domain.ErrorReason(err) == "order_paid":
 			return o.paidAtClose(ctx, orderNo)
@@ -69,7 +77,7 @@ func (o *Orders) closeOrder(ctx context.Context, orderNo, reason string) (*domai
 			return nil, err
 		}
 		unknownThere := err != nil // ENOTFOUND: WeChat Pay had no such order
-		ord, err := o.closeHere(ctx, orderNo, reason, unknownThere)
+		ord, err := o.closeHere(ctx, orderNo, reason, unknownThere, before.PrepayID)
 		if !errors.Is(err, errPrepayRaced) {
 			return ord, err
 		}
@@ -83,11 +91,11 @@ func (o *Orders) closeOrder(ctx context.Context, orderNo, reason string) (*domai
 var errPrepayRaced = errors.New("prepay created during close")
 
 // closeHere closes the order locally and releases its coupon.
-func (o *Orders) closeHere(ctx context.Context, orderNo, reason string, unknownThere bool) (*domain.Order, error) {
+func (o *Orders) closeHere(ctx context.Context, orderNo, reason string, unknownThere bool, prepayBefore string) (*domain.Order, error) {
 	var out *domain.Order
 	err := o.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		ord, err := o.d.Orders.UpdateOrder(ctx, orderNo, func(ord *domain.Order) error {
-			if unknownThere && ord.PrepayID != "" && ord.Status == domain.OrderPendingPayment {
+			if unknownThere && ord.PrepayID != prepayBefore && ord.Status == domain.OrderPendingPayment {
 				return errPrepayRaced
 			}
 			return ord.Close(reason, o.d.Clock.Now())
@@ -125,5 +133,5 @@ func (o *Orders) paidAtClose(ctx context.Context, orderNo string) (*domain.Order
 	if ord.Status != domain.OrderPendingPayment {
 		return nil, domain.Errorf(domain.ECONFLICT, "order_paid", "order %s is paid", orderNo)
 	}
-	return o.closeHere(ctx, orderNo, domain.CloseAnomaly, false)
+	return o.closeHere(ctx, orderNo, domain.CloseAnomaly, false, "")
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scanpay/scanpay/adapters/mysql"
 	"github.com/scanpay/scanpay/adapters/wechatpay/wechatpaytest"
 	"github.com/scanpay/scanpay/app"
 	"github.com/scanpay/scanpay/domain"
@@ -197,4 +198,36 @@ func TestCancelPutsTheGoodsBackInTheCart(t *testing.T) {
 	if !cart.Priced.Total.Equal(ord.Total.Add(decimal.RequireFromString("3.00"))) {
 		t.Fatalf("cart total %s, order was %s", cart.Priced.Total, ord.Total)
 	}
+}
+
+// Goods put back by a cancel respect the basket cap: a line that would
+// pass it stays out. A cart over the cap anyway (prices rose) cannot be
+// checked out until the shopper takes something out.
+func TestCancelRestoreAndCheckoutKeepTheBasketCap(t *testing.T) {
+	f := newOrderFixture(t)
+	ctx := context.Background()
+	s, ord := f.startedOrder(t, "yves") // 2 cola ¥6.00, 1 juice ¥12.90
+	f.scan(t, s, colaCode, 3)           // ¥9.00 scanned since
+	setCap := func(amount string) {
+		t.Helper()
+		c := decimal.RequireFromString(amount)
+		if _, err := app.NewStores(f.db, mysql.NewStoreRepo(f.db), f.ids, f.clock, nil, "").Update(ctx, f.admin,
+			app.DemoStoreCode, domain.StorePatch{MaxBasketTotal: &c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setCap("20.00")
+	if _, err := f.orders.Cancel(ctx, s, ord.OrderNo); err != nil {
+		t.Fatal(err)
+	}
+	cart, err := f.carts.Get(ctx, s, app.DemoStoreCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cart.Cart.Lines) != 1 || !cart.Priced.Total.Equal(decimal.RequireFromString("15.00")) {
+		t.Fatalf("restored cart: %d lines, total %s (juice would pass the ¥20 cap)", len(cart.Cart.Lines), cart.Priced.Total)
+	}
+	setCap("10.00")
+	_, _, err = f.orders.Checkout(ctx, s, app.CheckoutRequest{StoreCode: app.DemoStoreCode, CartVersion: cart.Cart.Version, IdempotencyKey: "over-cap"})
+	wantReason(t, err, "cap_basket_amount")
 }

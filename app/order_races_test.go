@@ -13,20 +13,56 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// closeHook runs a function once, right after WeChat Pay answered a close.
+type closeHook struct {
+	app.PaymentGateway
+	after func()
+}
+
+func (g *closeHook) ClosePayment(ctx context.Context, no string) error {
+	err := g.PaymentGateway.ClosePayment(ctx, no)
+	if h := g.after; h != nil {
+		g.after = nil
+		h()
+	}
+	return err
+}
+
 // A payment start racing a cancel: WeChat Pay answers the close "no such
-// order" because the prepay lands just after; the cancel sees the prepay
-// id on the locked order and closes at WeChat Pay again, so no payable
-// order is left open there.
+// order" (no prepay yet), then the payment start lands before the local
+// close. The cancel sees a prepay id that was not there before it asked
+// and closes at WeChat Pay again, so no payable order is left open there.
 func TestCancelRacingPaymentStartClosesAtWeChatPay(t *testing.T) {
 	f := newOrderFixture(t)
-	s, ord := f.startedOrder(t, "quinn")
-	f.pay.FailNext(wechatpaytest.PathOutTradeNo, 1, http.StatusNotFound, "ORDER_NOT_EXIST")
-	got, err := f.orders.Cancel(context.Background(), s, ord.OrderNo)
+	ctx := context.Background()
+	s := f.shopper(t, "quinn")
+	f.scan(t, s, colaCode, 1)
+	ord := f.checkout(t, s)
+	deps := f.deps
+	deps.Gateway = &closeHook{PaymentGateway: f.gateway, after: func() {
+		if _, err := f.orders.StartPayment(ctx, s, ord.OrderNo); err != nil {
+			t.Errorf("payment start: %v", err)
+		}
+	}}
+	got, err := app.NewOrders(deps).Cancel(ctx, s, ord.OrderNo)
 	if err != nil || got.Status != domain.OrderClosed {
 		t.Fatalf("cancel: %v %v", got, err)
 	}
 	if fake, _ := f.pay.Order(ord.OrderNo); fake.TradeState != wechatpaytest.TradeClosed {
 		t.Fatalf("WeChat Pay left the order %s: the shopper could still pay it", fake.TradeState)
+	}
+}
+
+// A prepay id WeChat Pay does not know (the embedded stand-in restarted,
+// a transient answer) does not keep the order open: it cannot be paid
+// there, so the close goes ahead and frees the coupon.
+func TestCloseOfPrepayUnknownToWeChatPay(t *testing.T) {
+	f := newOrderFixture(t)
+	s, ord := f.startedOrder(t, "quentin")
+	f.pay.FailNext(wechatpaytest.PathOutTradeNo, 5, http.StatusNotFound, "ORDER_NOT_EXIST")
+	got, err := f.orders.Cancel(context.Background(), s, ord.OrderNo)
+	if err != nil || got.Status != domain.OrderClosed {
+		t.Fatalf("cancel: %v %v", got, err)
 	}
 }
 
@@ -81,7 +117,7 @@ func TestReconcileReachesPastManyAbandonedOrders(t *testing.T) {
 			StoreCode: f.store.Code, Status: domain.OrderPendingPayment, Subtotal: decimal.NewFromInt(1),
 			DiscountTotal: decimal.Zero, Total: decimal.NewFromInt(1), RefundedTotal: decimal.Zero,
 			IdempotencyKey: fmt.Sprintf("ab-%d", i), RequestHash: "h", PrepayID: "wx-abandoned",
-			PrepayExpiresAt: now.Add(time.Hour), CreatedAt: now, ExpiresAt: now.Add(15 * time.Minute), UpdatedAt: now}
+			PrepayExpiresAt: now.Add(app.PrepayValidity), CreatedAt: now, ExpiresAt: now.Add(15 * time.Minute), UpdatedAt: now}
 		if err := f.repo.CreateOrder(ctx, o); err != nil {
 			t.Fatal(err)
 		}
@@ -182,5 +218,27 @@ func TestNotificationOfForeignRefundIsDropped(t *testing.T) {
 	}
 	if n := f.count(t, "SELECT COUNT(*) FROM payment_events WHERE applied_at IS NOT NULL"); n != 1 {
 		t.Fatalf("%d applied events", n)
+	}
+}
+
+// A shopper who taps "pay" long after checking out is still reconciled a
+// minute or two later: ages count from the payment start.
+func TestReconcileCountsFromThePaymentStart(t *testing.T) {
+	f := newOrderFixture(t)
+	ctx := context.Background()
+	s := f.shopper(t, "xena")
+	f.scan(t, s, colaCode, 1)
+	ord := f.checkout(t, s)
+	f.clock.Add(8*time.Minute + 30*time.Second)
+	if _, err := f.orders.StartPayment(ctx, s, ord.OrderNo); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.pay.MarkPaid(ord.OrderNo, -1); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(90 * time.Second)
+	rep, err := f.orders.Reconcile(ctx)
+	if err != nil || rep.Paid != 1 {
+		t.Fatalf("reconcile: %+v %v", rep, err)
 	}
 }

@@ -52,6 +52,8 @@ type orderFixture struct {
 	admin   *domain.Staff
 	store   *domain.Store
 	shops   domain.ShopperRepository
+	// deps built orders; tests copy them to swap a part (the gateway).
+	deps app.OrderDeps
 }
 
 const (
@@ -94,10 +96,11 @@ func newOrderFixture(t *testing.T) *orderFixture {
 	f := &orderFixture{db: db, ids: ids, clock: clock, carts: carts, visits: visits, stock: stock, outbox: outbox,
 		repo: mysql.NewOrderRepo(db), pays: mysql.NewPaymentRepo(db), pay: srv, gateway: gw, keys: keys,
 		shops: mysql.NewShopperRepo(db)}
-	f.orders = app.NewOrders(app.OrderDeps{Tx: db, Orders: f.repo, Payments: f.pays, Redemptions: coupons,
+	f.deps = app.OrderDeps{Tx: db, Orders: f.repo, Payments: f.pays, Redemptions: coupons,
 		Stores: stores, CartRepo: mysql.NewCartRepo(db), Carts: carts, Visits: visits, Stock: stock, Gateway: gw, Outbox: outbox,
 		IDs: ids, Clock: clock, Random: rand.Reader, TTL: 15 * time.Minute, AppID: keys.AppID, MchID: keys.MchID,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	f.orders = app.NewOrders(f.deps)
 	if f.admin, err = mysql.NewStaffRepo(db).StaffByUsername(ctx, "admin"); err != nil {
 		t.Fatal(err)
 	}

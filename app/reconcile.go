@@ -24,8 +24,8 @@ type ReconcileReport struct {
 //
 //   - orders past their expiry whose expiry job was lost are closed (at
 //     WeChat Pay first; one paid there meanwhile is applied as paid);
-//   - orders that reached WeChat Pay are asked about when they are 1, 2, 4,
-//     8 ... minutes old (up to their expiry), so a lost notification is
+//   - orders that reached WeChat Pay are asked about 1, 2, 4, 8 ... minutes
+//     after their payment started (up to ORDER_TTL), so a lost notification is
 //     found within a minute or two, and each order costs a handful of
 //     queries in its life, however many sit unpaid; nothing needs to be
 //     stored per order to schedule it.
@@ -36,7 +36,9 @@ type ReconcileReport struct {
 func (o *Orders) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	var rep ReconcileReport
 	now := o.d.Clock.Now()
-	err := o.eachPending(ctx, domain.PendingQuery{ExpiredBefore: now}, func(ord *domain.Order) {
+	// A minute's grace: each order's own expiry job is due a second after
+	// its expiry, and the sweep should not race it.
+	err := o.eachPending(ctx, domain.PendingQuery{ExpiredBefore: now.Add(-time.Minute)}, func(ord *domain.Order) {
 		o.count(ctx, &rep, ord, o.settleExpired(ctx, ord.OrderNo))
 	})
 	if err != nil {
@@ -47,7 +49,11 @@ func (o *Orders) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		every = time.Minute
 	}
 	for age := ReconcileAfter; age < o.d.TTL; age *= 2 {
-		q := domain.PendingQuery{WithPrepay: true, CreatedFrom: now.Add(-age - every), CreatedTo: now.Add(-age)}
+		// Age counts from the payment start (a prepay is valid a fixed
+		// PrepayValidity from then), not from checkout: a shopper may
+		// tap "pay" minutes after checking out.
+		q := domain.PendingQuery{WithPrepay: true, PrepayValidFrom: now.Add(-age - every + PrepayValidity),
+			PrepayValidTo: now.Add(-age + PrepayValidity)}
 		err := o.eachPending(ctx, q, func(ord *domain.Order) {
 			o.count(ctx, &rep, ord, o.syncPending(ctx, ord.OrderNo))
 		})

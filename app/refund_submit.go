@@ -129,9 +129,10 @@ func (o *Orders) applyRefundResult(ctx context.Context, res *RefundResult) error
 		r.LastError, r.UpdatedAt = "", o.d.Clock.Now()
 		return nil
 	})
-	if err == nil && next == domain.RefundAbnormal {
-		o.d.Log.Error("refund abnormal at WeChat Pay: staff must act", "out_refund_no", res.OutRefundNo,
-			"out_trade_no", res.OutTradeNo)
+	if err == nil && (next == domain.RefundAbnormal || next == domain.RefundClosed) {
+		// Either way the payer has not got the money back.
+		o.d.Log.Error("refund "+string(next)+" at WeChat Pay: the payer is not refunded; staff must act",
+			"out_refund_no", res.OutRefundNo, "out_trade_no", res.OutTradeNo)
 	}
 	return err
 }

@@ -22,6 +22,10 @@ type PendingQuery struct {
 	ExpiredBefore time.Time
 	// WithPrepay selects orders that reached WeChat Pay (have a prepay id).
 	WithPrepay bool
+	// PrepayValidFrom and PrepayValidTo select orders whose prepay is
+	// valid until a time in [from, to): the prepay's time shifted by its
+	// fixed validity, so this is "prepaid in a window".
+	PrepayValidFrom, PrepayValidTo time.Time
 	// AfterID pages: orders with a greater id.
 	AfterID int64
 	Limit   int

@@ -34,6 +34,7 @@ CREATE INDEX ix_orders_shopper ON orders (shopper_id, status, id);
 CREATE INDEX ix_orders_store ON orders (store_id, status, id);
 CREATE INDEX ix_orders_pending ON orders (status, created_at);
 CREATE INDEX ix_orders_expiry ON orders (status, expires_at);
+CREATE INDEX ix_orders_prepay ON orders (status, prepay_expires_at);
 
 -- discounts is the line's discount list as JSON (kind, id, name, amount).
 CREATE TABLE order_lines (

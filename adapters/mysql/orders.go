@@ -195,8 +195,9 @@ func (r *OrderRepo) ListOrders(ctx context.Context, f domain.OrderFilter, p doma
 }
 
 // PendingOrders lists orders still waiting for payment for the sweeps
-// that ask WeChat Pay about them and close expired ones, by id. Both
-// filters have an index: (status, created_at) and (status, expires_at).
+// that ask WeChat Pay about them and close expired ones, by id. Each
+// window has an index: (status, created_at), (status, expires_at) and
+// (status, prepay_expires_at).
 // It reads no lines: the sweeps need only the headers.
 func (r *OrderRepo) PendingOrders(ctx context.Context, q domain.PendingQuery) ([]*domain.Order, error) {
 	db := r.db.conn(ctx).Where("status = ?", string(domain.OrderPendingPayment))
@@ -211,6 +212,12 @@ func (r *OrderRepo) PendingOrders(ctx context.Context, q domain.PendingQuery) ([
 	}
 	if q.WithPrepay {
 		db = db.Where("prepay_id <> ''")
+	}
+	if !q.PrepayValidFrom.IsZero() {
+		db = db.Where("prepay_expires_at >= ?", utcTime(q.PrepayValidFrom))
+	}
+	if !q.PrepayValidTo.IsZero() {
+		db = db.Where("prepay_expires_at < ?", utcTime(q.PrepayValidTo))
 	}
 	if q.AfterID > 0 {
 		db = db.Where("id > ?", q.AfterID)

@@ -303,6 +303,7 @@ func TestOrderRepoPendingOrders(t *testing.T) {
 				o.Status = domain.OrderPaid
 			case 3, 4:
 				o.PrepayID = fmt.Sprintf("wx%d", id)
+				o.PrepayExpiresAt = repoNow.Add(time.Duration(id-2) * time.Hour)
 			}
 			mustCreateOrder(t, repo, o)
 		}
@@ -315,6 +316,7 @@ func TestOrderRepoPendingOrders(t *testing.T) {
 			{"created window", domain.PendingQuery{CreatedFrom: repoNow, CreatedTo: repoNow.Add(4*time.Second + time.Millisecond), Limit: 10}, []int64{1, 3, 4}},
 			{"with prepay", domain.PendingQuery{WithPrepay: true, Limit: 10}, []int64{3, 4}},
 			{"expired", domain.PendingQuery{ExpiredBefore: repoNow, Limit: 10}, []int64{5}},
+			{"prepaid in a window", domain.PendingQuery{PrepayValidFrom: repoNow.Add(time.Hour), PrepayValidTo: repoNow.Add(2 * time.Hour), Limit: 10}, []int64{3}},
 			{"page", domain.PendingQuery{AfterID: 3, Limit: 2}, []int64{4, 5}},
 		}
 		for _, c := range cases {
