@@ -43,8 +43,17 @@ const (
 // as an anomaly and the order stays unpaid. Money for a closed order is
 // recorded and refunded in full.
 func (o *Orders) ApplyPayment(ctx context.Context, r *PaymentResult, source string) error {
+	return o.applyPayment(ctx, r, source, nil)
+}
+
+// applyPayment is ApplyPayment; also, when set, runs in the same
+// transaction (a notification's job marks its event applied with it).
+func (o *Orders) applyPayment(ctx context.Context, r *PaymentResult, source string, also func(ctx context.Context) error) error {
+	if also == nil {
+		also = func(context.Context) error { return nil }
+	}
 	if r.TradeState != TradeSuccess {
-		return nil // NOTPAY, USERPAYING, CLOSED ...: nothing to apply
+		return also(ctx) // NOTPAY, USERPAYING, CLOSED ...: nothing to apply
 	}
 	if r.SuccessTime.IsZero() {
 		// WeChat Pay always sends it; a report without it is still money
@@ -56,43 +65,55 @@ func (o *Orders) ApplyPayment(ctx context.Context, r *PaymentResult, source stri
 	// An order we do not have is found before any lock: locking a missing
 	// row would take a gap lock that blocks other orders' inserts.
 	if _, err := o.d.Orders.OrderByNo(ctx, r.OutTradeNo); domain.ErrorCode(err) == domain.ENOTFOUND {
-		return o.recordAnomaly(ctx, r, domain.PaymentAnomaly{Kind: domain.AnomalyUnknownOrder,
-			Detail: "WeChat Pay reported a payment for an order we do not have"})
+		if err := o.recordAnomaly(ctx, r, domain.PaymentAnomaly{Kind: domain.AnomalyUnknownOrder,
+			Detail: "WeChat Pay reported a payment for an order we do not have"}); err != nil {
+			return err
+		}
+		return also(ctx)
 	} else if err != nil {
 		return err
 	}
 	return o.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
-		var (
-			outcome applyOutcome
-			anomaly domain.PaymentAnomaly
-		)
-		now := o.d.Clock.Now()
-		ord, err := o.d.Orders.UpdateOrder(ctx, r.OutTradeNo, func(ord *domain.Order) error {
-			outcome, anomaly = o.judge(ord, r)
-			if outcome != outcomePaid {
-				return errUnchanged
-			}
-			return ord.MarkPaid(r.TransactionID, r.SuccessTime, now)
-		})
-		switch {
-		case errors.Is(err, errUnchanged):
-			ord, err = o.d.Orders.OrderByNo(ctx, r.OutTradeNo)
-			if err != nil {
-				return err
-			}
-		case err != nil:
+		if err := o.applyLocked(ctx, r, source); err != nil {
 			return err
 		}
-		switch outcome {
-		case outcomePaid:
-			return o.afterPaid(ctx, ord, r, source)
-		case outcomeAnomaly, outcomeOtherTxPaid:
-			return o.recordAnomaly(ctx, r, anomaly)
-		case outcomeAfterClose:
-			return o.refundAfterClose(ctx, ord, r, source)
-		}
-		return nil
+		return also(ctx)
 	})
+}
+
+// applyLocked locks the order, judges the report and does what it means,
+// inside the caller's transaction.
+func (o *Orders) applyLocked(ctx context.Context, r *PaymentResult, source string) error {
+	var (
+		outcome applyOutcome
+		anomaly domain.PaymentAnomaly
+	)
+	now := o.d.Clock.Now()
+	ord, err := o.d.Orders.UpdateOrder(ctx, r.OutTradeNo, func(ord *domain.Order) error {
+		outcome, anomaly = o.judge(ord, r)
+		if outcome != outcomePaid {
+			return errUnchanged
+		}
+		return ord.MarkPaid(r.TransactionID, r.SuccessTime, now)
+	})
+	switch {
+	case errors.Is(err, errUnchanged):
+		ord, err = o.d.Orders.OrderByNo(ctx, r.OutTradeNo)
+		if err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	}
+	switch outcome {
+	case outcomePaid:
+		return o.afterPaid(ctx, ord, r, source)
+	case outcomeAnomaly, outcomeOtherTxPaid:
+		return o.recordAnomaly(ctx, r, anomaly)
+	case outcomeAfterClose:
+		return o.refundAfterClose(ctx, ord, r, source)
+	}
+	return nil
 }
 
 // judge decides what report r means for ord, as it is now (locked).

@@ -60,12 +60,13 @@ func (o *Orders) ReceiveNotification(ctx context.Context, header http.Header, bo
 	return n, nil
 }
 
-// ApplyPaymentEvent is the job behind TaskPaymentApply.
+// ApplyPaymentEvent is the job behind TaskPaymentApply. The event is marked
+// applied in the payment's own transaction: one commit, and never one
+// without the other.
 func (o *Orders) ApplyPaymentEvent(ctx context.Context, t PaymentApplyTask) error {
-	if err := o.ApplyPayment(ctx, &t.Transaction, SourceNotification); err != nil {
-		return err
-	}
-	return o.d.Payments.MarkEventApplied(ctx, t.EventID, o.d.Clock.Now())
+	return o.applyPayment(ctx, &t.Transaction, SourceNotification, func(ctx context.Context) error {
+		return o.d.Payments.MarkEventApplied(ctx, t.EventID, o.d.Clock.Now())
+	})
 }
 
 // ApplyRefundEvent is the job behind TaskRefundApply: the refund's final
