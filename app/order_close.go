@@ -123,7 +123,11 @@ func (o *Orders) closeHere(ctx context.Context, orderNo, reason string, unknownT
 // applied (an anomaly), it can never be paid as it stands: it is closed
 // so it leaves the sweeps and frees its coupon.
 func (o *Orders) paidAtClose(ctx context.Context, orderNo string) (*domain.Order, error) {
-	if err := o.syncPayment(ctx, orderNo); err != nil {
+	res, err := o.d.Gateway.QueryPayment(ctx, orderNo)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.ApplyPayment(ctx, res, SourceQuery); err != nil {
 		return nil, err
 	}
 	ord, err := o.d.Orders.OrderByNo(ctx, orderNo)
@@ -132,6 +136,16 @@ func (o *Orders) paidAtClose(ctx context.Context, orderNo string) (*domain.Order
 	}
 	if ord.Status != domain.OrderPendingPayment {
 		return nil, domain.Errorf(domain.ECONFLICT, "order_paid", "order %s is paid", orderNo)
+	}
+	if res.TradeState != TradeSuccess {
+		// Paid by WeChat Pay's word (ORDERPAID), yet not SUCCESS when asked
+		// (refunded in the merchant portal, say): staff must see it, as
+		// they see a mismatched payment.
+		err := o.recordAnomaly(ctx, res, domain.PaymentAnomaly{Kind: domain.AnomalyTradeState,
+			Detail: "close refused as paid, then reported " + res.TradeState})
+		if err != nil {
+			return nil, err
+		}
 	}
 	return o.closeHere(ctx, orderNo, domain.CloseAnomaly, false, "")
 }

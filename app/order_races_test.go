@@ -242,3 +242,38 @@ func TestReconcileCountsFromThePaymentStart(t *testing.T) {
 		t.Fatalf("reconcile: %+v %v", rep, err)
 	}
 }
+
+// refundedThere reports every order as refunded when asked, as WeChat Pay
+// does after a refund made in the merchant portal.
+type refundedThere struct{ app.PaymentGateway }
+
+func (g refundedThere) QueryPayment(ctx context.Context, no string) (*app.PaymentResult, error) {
+	r, err := g.PaymentGateway.QueryPayment(ctx, no)
+	if err == nil {
+		r.TradeState = app.TradeRefund
+	}
+	return r, err
+}
+
+// WeChat Pay refuses the close as paid, then reports the order refunded:
+// it is closed as payment_anomaly, and staff see an anomaly row for it.
+func TestPaidThenRefundedElsewhereIsAnAnomaly(t *testing.T) {
+	f := newOrderFixture(t)
+	ctx := context.Background()
+	_, ord := f.startedOrder(t, "zoe")
+	if err := f.pay.MarkPaid(ord.OrderNo, -1); err != nil {
+		t.Fatal(err)
+	}
+	deps := f.deps
+	deps.Gateway = refundedThere{f.gateway}
+	f.clock.Add(16 * time.Minute)
+	if err := app.NewOrders(deps).Expire(ctx, app.OrderTask{OrderNo: ord.OrderNo}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.order(t, ord.OrderNo); got.Status != domain.OrderClosed || got.CloseReason != domain.CloseAnomaly {
+		t.Fatalf("order %s (%s)", got.Status, got.CloseReason)
+	}
+	if n := f.count(t, "SELECT COUNT(*) FROM payment_anomalies WHERE order_no = ? AND kind = ?", ord.OrderNo, domain.AnomalyTradeState); n != 1 {
+		t.Fatalf("%d trade-state anomalies", n)
+	}
+}

@@ -43,6 +43,9 @@ const (
 	// AnomalySecondTransaction: a paid order reported paid again by
 	// another transaction.
 	AnomalySecondTransaction = "second_transaction"
+	// AnomalyTradeState: WeChat Pay refused to close an order as paid but
+	// then reported another state (e.g. REFUND) when asked.
+	AnomalyTradeState = "trade_state_unexpected"
 )
 
 // PaymentAnomaly is a payment report that did not match its order.
