@@ -15,18 +15,24 @@ type discountDTO struct {
 	Amount string `json:"amount"`
 }
 
+// lineDTO is what a cart line and an order line both show, under the same
+// names, so the app renders an order with the code that renders a cart.
+type lineDTO struct {
+	ID         int64         `json:"id,string"`
+	SKU        string        `json:"sku"`
+	Name       string        `json:"name"`
+	Barcode    string        `json:"barcode"`
+	Weighed    bool          `json:"weighed"`
+	Quantity   string        `json:"quantity"`
+	UnitPrice  string        `json:"unit_price"`
+	ListAmount string        `json:"list_amount"`
+	Discounts  []discountDTO `json:"discounts"`
+	NetAmount  string        `json:"net_amount"`
+}
+
 type cartLineDTO struct {
-	ID          int64         `json:"id,string"`
-	SKU         string        `json:"sku"`
-	Name        string        `json:"name"`
-	Barcode     string        `json:"barcode"`
-	Weighed     bool          `json:"weighed"`
-	Quantity    string        `json:"quantity"`
-	UnitPrice   string        `json:"unit_price"`
-	ListAmount  string        `json:"list_amount"`
-	Discounts   []discountDTO `json:"discounts"`
-	NetAmount   string        `json:"net_amount"`
-	Unavailable bool          `json:"unavailable,omitempty"`
+	lineDTO
+	Unavailable bool `json:"unavailable,omitempty"`
 }
 
 type couponDTO struct {
@@ -58,8 +64,8 @@ func toCartDTO(pc *app.PricedCart) cartDTO {
 		byID[pl.ID] = i
 	}
 	for _, l := range pc.Cart.Lines {
-		d := cartLineDTO{ID: l.ID, SKU: l.SKU, Barcode: l.Barcode, Weighed: l.Weighed, Quantity: l.Quantity.String(),
-			Discounts: []discountDTO{}, UnitPrice: "0.00", ListAmount: "0.00", NetAmount: "0.00"}
+		d := cartLineDTO{lineDTO: lineDTO{ID: l.ID, SKU: l.SKU, Barcode: l.Barcode, Weighed: l.Weighed, Quantity: l.Quantity.String(),
+			Discounts: []discountDTO{}, UnitPrice: "0.00", ListAmount: "0.00", NetAmount: "0.00"}}
 		if it := pc.Items[l.ProductID]; it != nil {
 			d.Name = it.Product.Name
 		}

@@ -10,16 +10,7 @@ import (
 // refunds took back of it since. It keeps the cart line's names, so the
 // app shows an order with the code that shows a cart.
 type orderLineDTO struct {
-	ID         int64         `json:"id,string"`
-	SKU        string        `json:"sku"`
-	Name       string        `json:"name"`
-	Barcode    string        `json:"barcode"`
-	Weighed    bool          `json:"weighed"`
-	Quantity   string        `json:"quantity"`
-	UnitPrice  string        `json:"unit_price"`
-	ListAmount string        `json:"list_amount"`
-	Discounts  []discountDTO `json:"discounts"`
-	NetAmount  string        `json:"net_amount"`
+	lineDTO
 	// TaxRate is a fraction ("0.13"), as products show it.
 	TaxRate          string `json:"tax_rate"`
 	RefundedQuantity string `json:"refunded_quantity"`
@@ -62,9 +53,9 @@ func toOrderDTO(o *domain.Order) orderDTO {
 		CouponCode: o.CouponCode, CreatedAt: timestamp(o.CreatedAt), ExpiresAt: timestamp(o.ExpiresAt),
 		PaidAt: optionalTime(o.PaidAt), ClosedAt: optionalTime(o.ClosedAt), CloseReason: o.CloseReason}
 	for _, l := range o.Lines {
-		ld := orderLineDTO{ID: l.ID, SKU: l.SKU, Name: l.Name, Barcode: l.Barcode, Weighed: l.Weighed,
+		ld := orderLineDTO{lineDTO: lineDTO{ID: l.ID, SKU: l.SKU, Name: l.Name, Barcode: l.Barcode, Weighed: l.Weighed,
 			Quantity: l.Quantity.String(), UnitPrice: money(l.UnitPrice), ListAmount: money(l.ListAmount),
-			Discounts: make([]discountDTO, 0, len(l.Discounts)), NetAmount: money(l.NetAmount),
+			Discounts: make([]discountDTO, 0, len(l.Discounts)), NetAmount: money(l.NetAmount)},
 			TaxRate: l.TaxRate.StringFixed(2), RefundedQuantity: l.RefundedQty.String(),
 			RefundedAmount: money(l.RefundedAmount)}
 		for _, disc := range l.Discounts {
