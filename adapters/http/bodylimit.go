@@ -105,6 +105,12 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 		c.Locals(localStreamedBody, body)
 		err := c.Next()
 		if !body.eof {
+			// Closing with unread bytes makes the kernel reset the
+			// connection, and a client still sending may see the reset
+			// before the answer. A little of the rest is read and dropped
+			// first (as net/http does), so a body just over the limit gets
+			// its 413; a far larger one is cut off all the same.
+			_, _ = io.CopyN(io.Discard, body.r, drainBeforeClose)
 			c.Context().SetConnectionClose()
 		}
 		return err
@@ -135,6 +141,10 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 	req.SetBodyRaw(buf) // also releases the stream, which is read to its end
 	return c.Next()
 }
+
+// drainBeforeClose bounds what is read and dropped of a refused streamed
+// body before the connection closes.
+const drainBeforeClose = 256 << 10
 
 func tooLarge(c *fiber.Ctx, limit int) error {
 	c.Context().SetConnectionClose()
