@@ -268,9 +268,11 @@ func maskDSN(dsn string) string {
 // isLoopback reports whether addr (host:port) only listens on this machine.
 func isLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
+	return err == nil && loopbackHost(host)
+}
+
+// loopbackHost reports whether host (no port) is this machine.
+func loopbackHost(host string) bool {
 	if host == "localhost" {
 		return true
 	}

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"net"
 	"net/url"
 	"os"
 	"time"
@@ -76,15 +75,6 @@ func loadWechatPay(r *reader) WechatPay {
 		}
 	}
 	return w
-}
-
-// loopbackHost reports whether host (no port) is this machine.
-func loopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func (w WechatPay) settings() []Setting {
