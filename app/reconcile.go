@@ -39,7 +39,8 @@ func (o *Orders) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	// A minute's grace: each order's own expiry job is due a second after
 	// its expiry, and the sweep should not race it.
 	err := o.eachPending(ctx, domain.PendingQuery{ExpiredBefore: now.Add(-time.Minute)}, func(ord *domain.Order) {
-		o.count(ctx, &rep, ord, o.settleExpired(ctx, ord.OrderNo))
+		status, err := o.settleExpired(ctx, ord.OrderNo)
+		o.count(&rep, ord, status, err)
 	})
 	if err != nil {
 		return rep, err
@@ -55,7 +56,8 @@ func (o *Orders) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		q := domain.PendingQuery{WithPrepay: true, PrepayValidFrom: now.Add(-age - every + PrepayValidity),
 			PrepayValidTo: now.Add(-age + PrepayValidity)}
 		err := o.eachPending(ctx, q, func(ord *domain.Order) {
-			o.count(ctx, &rep, ord, o.syncPending(ctx, ord.OrderNo))
+			status, err := o.syncPending(ctx, ord.OrderNo)
+			o.count(&rep, ord, status, err)
 		})
 		if err != nil {
 			return rep, err
@@ -88,42 +90,57 @@ func (o *Orders) eachPending(ctx context.Context, q domain.PendingQuery, fn func
 	}
 }
 
-// count notes one order's outcome: the status it has now, read back, so
-// the report says what really happened.
-func (o *Orders) count(ctx context.Context, rep *ReconcileReport, ord *domain.Order, err error) {
+// count notes one order's outcome: the status it has now, as the sweep
+// saw it, so the report says what really happened.
+func (o *Orders) count(rep *ReconcileReport, ord *domain.Order, status domain.OrderStatus, err error) {
 	rep.Checked++
-	if err != nil {
-		rep.Failed++
-		o.d.Log.Warn("reconcile order", "order_no", ord.OrderNo, "err", err)
-		return
-	}
-	now, err := o.d.Orders.OrderByNo(ctx, ord.OrderNo)
 	switch {
 	case err != nil:
 		rep.Failed++
-	case now.Status == domain.OrderPaid:
+		o.d.Log.Warn("reconcile order", "order_no", ord.OrderNo, "err", err)
+	case status == domain.OrderPaid:
 		rep.Paid++
-	case now.Status == domain.OrderClosed:
+	case status == domain.OrderClosed:
 		rep.Closed++
 	}
 }
 
-// syncPending asks WeChat Pay about an order that reached it and applies a
-// payment it reports. An order WeChat Pay does not know is left alone.
-func (o *Orders) syncPending(ctx context.Context, orderNo string) error {
-	err := o.syncPayment(ctx, orderNo)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return nil
+// syncPending asks WeChat Pay about an order that reached it, applies a
+// payment it reports and returns the order's status. An order WeChat Pay
+// does not know, or has not been paid, is left alone (and not read again).
+func (o *Orders) syncPending(ctx context.Context, orderNo string) (domain.OrderStatus, error) {
+	res, err := o.d.Gateway.QueryPayment(ctx, orderNo)
+	switch {
+	case domain.ErrorCode(err) == domain.ENOTFOUND:
+		return domain.OrderPendingPayment, nil
+	case err != nil:
+		return "", err
+	case res.TradeState != TradeSuccess:
+		return domain.OrderPendingPayment, nil
 	}
-	return err
+	if err := o.ApplyPayment(ctx, res, SourceQuery); err != nil {
+		return "", err
+	}
+	return o.statusOf(ctx, orderNo) // paid, or still pending (an anomaly)
 }
 
 // settleExpired closes an expired order; if WeChat Pay has it paid, it is
 // applied instead (closeOrder's order_paid is then no failure).
-func (o *Orders) settleExpired(ctx context.Context, orderNo string) error {
-	_, err := o.closeOrder(ctx, orderNo, domain.CloseExpired)
-	if domain.ErrorReason(err) == "order_paid" {
-		return nil
+func (o *Orders) settleExpired(ctx context.Context, orderNo string) (domain.OrderStatus, error) {
+	closed, err := o.closeOrder(ctx, orderNo, domain.CloseExpired)
+	switch {
+	case domain.ErrorReason(err) == "order_paid":
+		return o.statusOf(ctx, orderNo)
+	case err != nil:
+		return "", err
 	}
-	return err
+	return closed.Status, nil
+}
+
+func (o *Orders) statusOf(ctx context.Context, orderNo string) (domain.OrderStatus, error) {
+	ord, err := o.d.Orders.OrderByNo(ctx, orderNo)
+	if err != nil {
+		return "", err
+	}
+	return ord.Status, nil
 }
