@@ -18,7 +18,7 @@ type Handlers struct {
 // NewMux registers every task handler.
 func NewMux(h Handlers) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
-	mux.Handle(app.TaskLowStock, handleLowStock(h.Stock))
+	mux.Handle(app.TaskLowStock, decoded(h.Stock.RecordLowStock))
 	mux.Handle(app.TaskImportProducts, handleImport(h.Imports))
 	if h.Orders != nil {
 		registerOrders(mux, h.Orders)
