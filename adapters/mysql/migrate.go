@@ -17,7 +17,8 @@ func (db *DB) migrator() (*goose.Provider, error) {
 		dialect = goose.DialectSQLite3
 	}
 	// Provider.Close would close our pool, so it is never called.
-	return goose.NewProvider(dialect, db.sql, migrations.FS)
+	return goose.NewProvider(dialect, db.sql, migrations.FS,
+		goose.WithGoMigrations(migrations.Go(db.Dialect == DialectSQLite)...))
 }
 
 // MigrateUp applies every pending migration and reports how many ran.

@@ -1,0 +1,99 @@
+package migrations
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/pressly/goose/v3"
+)
+
+// index is one index a Go migration adds to an existing table.
+type index struct {
+	name, table, columns string
+	unique               bool
+}
+
+// column is one column a Go migration adds to an existing table.
+type column struct {
+	table, name, def string
+}
+
+// Go returns the migrations written in Go, for the engine in use. They add
+// columns and indexes to tables that already exist: the down step must
+// drop those indexes, and DROP INDEX is spelled differently by MySQL
+// (DROP INDEX name ON table) and SQLite (DROP INDEX name), which one SQL
+// file cannot say for both.
+func Go(sqlite bool) []*goose.Migration {
+	return []*goose.Migration{
+		alterMigration(11, sqlite, afterSaleColumns, afterSaleIndexes),
+	}
+}
+
+// Version 11: what staff refunds and the sales report need on existing
+// tables. A staff refund is repeatable under its Idempotency-Key (unique
+// per order; NULL for system refunds, which never collide) and remembers
+// its request and whether the goods went back to stock. store_id lets the
+// report sum refunds per store and day on an index; the report also reads
+// orders by paid time and scans by time, per store.
+var (
+	afterSaleColumns = []column{
+		{"refunds", "store_id", "BIGINT NOT NULL DEFAULT 0"},
+		{"refunds", "idempotency_key", "VARCHAR(64) NULL"},
+		{"refunds", "request_hash", "VARCHAR(64) NOT NULL DEFAULT ''"},
+		{"refunds", "restock", "BOOLEAN NOT NULL DEFAULT FALSE"},
+	}
+	afterSaleIndexes = []index{
+		{name: "ux_refunds_idempotency", table: "refunds", columns: "order_id, idempotency_key", unique: true},
+		{name: "ix_refunds_store", table: "refunds", columns: "store_id, created_at"},
+		{name: "ix_orders_store_paid", table: "orders", columns: "store_id, paid_at"},
+		{name: "ix_scan_events_store_time", table: "scan_events", columns: "store_id, created_at"},
+	}
+)
+
+// alterMigration adds columns, then indexes; its down step drops the
+// indexes first (SQLite will not drop an indexed column), then the columns.
+func alterMigration(version int64, sqlite bool, cols []column, idx []index) *goose.Migration {
+	up := func(ctx context.Context, tx *sql.Tx) error {
+		for _, c := range cols {
+			if err := exec(ctx, tx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", c.table, c.name, c.def)); err != nil {
+				return err
+			}
+		}
+		for _, i := range idx {
+			kind := "INDEX"
+			if i.unique {
+				kind = "UNIQUE INDEX"
+			}
+			if err := exec(ctx, tx, fmt.Sprintf("CREATE %s %s ON %s (%s)", kind, i.name, i.table, i.columns)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	down := func(ctx context.Context, tx *sql.Tx) error {
+		for k := len(idx) - 1; k >= 0; k-- {
+			stmt := fmt.Sprintf("DROP INDEX %s ON %s", idx[k].name, idx[k].table)
+			if sqlite {
+				stmt = "DROP INDEX " + idx[k].name
+			}
+			if err := exec(ctx, tx, stmt); err != nil {
+				return err
+			}
+		}
+		for k := len(cols) - 1; k >= 0; k-- {
+			if err := exec(ctx, tx, fmt.Sprintf("ALTER TABLE %s DROP COLUMN %s", cols[k].table, cols[k].name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return goose.NewGoMigration(version, &goose.GoFunc{RunTx: up}, &goose.GoFunc{RunTx: down})
+}
+
+func exec(ctx context.Context, tx *sql.Tx, stmt string) error {
+	if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("%s: %w", stmt, err)
+	}
+	return nil
+}
