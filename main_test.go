@@ -66,6 +66,9 @@ func startService(t *testing.T, e env, args ...string) *service {
 	if e["HTTP_ADDR"] == "" {
 		e["HTTP_ADDR"] = freeAddr(t)
 	}
+	if e["MYSQL_DSN"] != "" && e["EXIT_PASS_SECRET"] == "" {
+		e["EXIT_PASS_SECRET"] = "test-exit-pass-secret-0123456789abcdef" // required outside embedded mode
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &service{addr: e["HTTP_ADDR"], out: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() { s.done <- run(ctx, args, e.get, s.out) }()
@@ -298,7 +301,8 @@ func TestCreateAdminCommand(t *testing.T) {
 // A start-up failure (database unreachable) is an error naming the cause,
 // never a panic.
 func TestRunReportsUnreachableDatabase(t *testing.T) {
-	e := env{"MYSQL_DSN": "root@tcp(" + freeAddr(t) + ")/scanpay", "JWT_SECRET": strings.Repeat("s", 40), "HTTP_ADDR": freeAddr(t)}
+	e := env{"MYSQL_DSN": "root@tcp(" + freeAddr(t) + ")/scanpay", "JWT_SECRET": strings.Repeat("s", 40), "HTTP_ADDR": freeAddr(t),
+		"EXIT_PASS_SECRET": strings.Repeat("x", 40)}
 	err := run(context.Background(), []string{"serve"}, e.get, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "mysql") || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("run with an unreachable database: %v", err)

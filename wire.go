@@ -205,11 +205,16 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 		return nil, err
 	}
 	orderRepo, paymentRepo := mysql.NewOrderRepo(s.db), mysql.NewPaymentRepo(s.db)
-	s.orders = app.NewOrders(app.OrderDeps{Tx: s.db, Orders: orderRepo, Payments: paymentRepo,
-		Redemptions: couponRepo, Stores: storeRepo, CartRepo: mysql.NewCartRepo(s.db), Carts: carts, Visits: visits, Stock: stock,
+	s.orders = app.NewOrders(app.OrderDeps{Tx: s.db, Orders: orderRepo, Payments: paymentRepo, Receipts: paymentRepo,
+		Redemptions: couponRepo, Refunds: mysql.NewRefundRepo(s.db), Stores: storeRepo, CartRepo: mysql.NewCartRepo(s.db), Carts: carts, Visits: visits, Stock: stock,
 		Gateway: gateway, Outbox: outbox, IDs: ids, Clock: clock, Random: rand.Reader, TTL: cfg.OrderTTL, ReconcileEvery: cfg.WechatPay.ReconcileInterval,
 		AppID: wxAppID, MchID: mchID, Log: log})
 	s.handlers.Orders = s.orders
+	exitChecks, err := s.exitChecks(orderRepo, storeRepo, productRepo, ids, clock)
+	if err != nil {
+		return nil, err
+	}
+	s.handlers.Messages = s.shopperMessages(mp, orderRepo, storeRepo, ids, clock)
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		queue.NewQueueCollector(s.inspector), queue.NewOutboxCollector(outbox.OutboxBacklog, outbox.ParkedCount),
@@ -231,6 +236,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bo
 		Carts:      carts,
 		Orders:     s.orders,
 		DevPay:     s.devPay(),
+		Reports:    app.NewReports(app.ReportDeps{Stores: storeRepo, Reports: mysql.NewReportRepo(s.db), Clock: clock}),
+		ExitChecks: exitChecks,
 		Checks: []httpapi.Check{
 			{Name: "database", Ping: s.db.Ping},
 			{Name: "redis", Ping: func(ctx context.Context) error { return s.redis.Ping(ctx).Err() }},

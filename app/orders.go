@@ -22,6 +22,9 @@ const (
 	TaskRefundSubmit = "refund:submit"
 	// TaskReceiptIssue issues a paid order's e-receipt (OrderTask).
 	TaskReceiptIssue = "receipt:issue"
+	// TaskMessagePaymentSuccess sends the shopper the payment's subscribe
+	// message (OrderTask; Messages.SendPaymentSuccess).
+	TaskMessagePaymentSuccess = "message:payment-success"
 	// TaskOrdersReconcile is the periodic sweep (Orders.Reconcile).
 	TaskOrdersReconcile = "orders:reconcile"
 )
@@ -44,6 +47,10 @@ type OrderDeps struct {
 	Redemptions domain.CouponRedemptionRepository
 	Stores      domain.StoreRepository
 	CartRepo    domain.CartRepository
+	// Receipts reads the receipt rows the receipt job writes (app/receipt.go).
+	Receipts domain.ReceiptRepository
+	// Refunds are staff refunds with their lines (refund_staff.go).
+	Refunds domain.RefundRepository
 	// Visits checks the shopper is in the store at checkout.
 	Visits VisitGate
 	// Carts prices carts exactly as the shopper saw them.

@@ -54,6 +54,9 @@ type orderFixture struct {
 	shops   domain.ShopperRepository
 	// deps built orders; tests copy them to swap a part (the gateway).
 	deps app.OrderDeps
+	// messages, when a test sets it, runs the payment message tasks
+	// (messages_test.go); drain drops them otherwise.
+	messages *app.Messages
 }
 
 const (
@@ -96,7 +99,7 @@ func newOrderFixture(t *testing.T) *orderFixture {
 	f := &orderFixture{db: db, ids: ids, clock: clock, carts: carts, visits: visits, stock: stock, outbox: outbox,
 		repo: mysql.NewOrderRepo(db), pays: mysql.NewPaymentRepo(db), pay: srv, gateway: gw, keys: keys,
 		shops: mysql.NewShopperRepo(db)}
-	f.deps = app.OrderDeps{Tx: db, Orders: f.repo, Payments: f.pays, Redemptions: coupons,
+	f.deps = app.OrderDeps{Tx: db, Orders: f.repo, Payments: f.pays, Receipts: f.pays, Redemptions: coupons, Refunds: mysql.NewRefundRepo(db),
 		Stores: stores, CartRepo: mysql.NewCartRepo(db), Carts: carts, Visits: visits, Stock: stock, Gateway: gw, Outbox: outbox,
 		IDs: ids, Clock: clock, Random: rand.Reader, TTL: 15 * time.Minute, AppID: keys.AppID, MchID: keys.MchID,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -242,6 +245,13 @@ func (f *orderFixture) runTask(ctx context.Context, m app.Message) error {
 		var p app.RefundTask
 		_ = json.Unmarshal(m.Payload, &p)
 		return f.orders.SubmitRefund(ctx, p)
+	case app.TaskMessagePaymentSuccess:
+		if f.messages == nil {
+			return nil
+		}
+		var p app.OrderTask
+		_ = json.Unmarshal(m.Payload, &p)
+		return f.messages.SendPaymentSuccess(ctx, p)
 	}
 	return nil // other families (low stock ...) are not this test's business
 }

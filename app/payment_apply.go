@@ -162,7 +162,11 @@ func (o *Orders) afterPaid(ctx context.Context, ord *domain.Order, r *PaymentRes
 		}
 	}
 	o.d.Log.Info("order paid", "order_no", ord.OrderNo, "total", ord.Total.StringFixed(2), "source", source)
-	return o.addOrderTask(ctx, TaskReceiptIssue, QueueDefault, ord.OrderNo, time.Time{})
+	if err := o.addOrderTask(ctx, TaskReceiptIssue, QueueDefault, ord.OrderNo, time.Time{}); err != nil {
+		return err
+	}
+	// The shopper's "payment succeeded" subscribe message (Messages).
+	return o.addOrderTask(ctx, TaskMessagePaymentSuccess, QueueDefault, ord.OrderNo, time.Time{})
 }
 
 // refundAfterClose records money that came for a closed order and queues
@@ -176,7 +180,8 @@ func (o *Orders) refundAfterClose(ctx context.Context, ord *domain.Order, r *Pay
 	}
 	now := o.d.Clock.Now()
 	ref := &domain.Refund{ID: o.d.IDs.NewID(), OrderID: ord.ID, OrderNo: ord.OrderNo, OutRefundNo: ord.OrderNo + "C" + r.TransactionID,
-		Amount: r.Total, Reason: domain.RefundReasonPaidAfterClose, Status: domain.RefundPending, CreatedAt: now, UpdatedAt: now}
+		Amount: r.Total, Reason: domain.RefundReasonPaidAfterClose, Status: domain.RefundPending, StoreID: ord.StoreID,
+		CreatedAt: now, UpdatedAt: now}
 	if err := o.d.Payments.CreateRefund(ctx, ref); err != nil {
 		return err
 	}

@@ -137,6 +137,7 @@ func TestDuplicateNotificationsApplyOnce(t *testing.T) {
 		{"payments", "SELECT COUNT(*) FROM payments WHERE order_no = ?", 1},
 		{"sale movements", "SELECT COUNT(*) FROM stock_movements WHERE ref = ? AND kind = 'sale'", 2},
 		{"receipt jobs", "SELECT COUNT(*) FROM outbox WHERE task_type = 'receipt:issue' AND payload LIKE CONCAT('%', ?, '%')", 1},
+		{"payment message jobs", "SELECT COUNT(*) FROM outbox WHERE task_type = 'message:payment-success' AND payload LIKE CONCAT('%', ?, '%')", 1},
 		{"redeemed coupons", "SELECT COUNT(*) FROM coupon_redemptions WHERE order_no = ? AND status = 'redeemed'", 1},
 		{"anomalies", "SELECT COUNT(*) FROM payment_anomalies WHERE order_no = ?", 0},
 	}

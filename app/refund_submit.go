@@ -125,8 +125,9 @@ func (o *Orders) applyRefundResult(ctx context.Context, res *RefundResult) error
 				r.SucceededAt = o.d.Clock.Now()
 			}
 		}
-		// WeChat Pay answered: an earlier failure no longer describes it.
-		r.LastError, r.UpdatedAt = "", o.d.Clock.Now()
+		// WeChat Pay answered: an earlier failure no longer describes it,
+		// but an ABNORMAL or CLOSED answer is noted for staff.
+		r.LastError, r.UpdatedAt = refundStatusNote(next), o.d.Clock.Now()
 		return nil
 	})
 	if err == nil && (next == domain.RefundAbnormal || next == domain.RefundClosed) {

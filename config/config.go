@@ -63,11 +63,18 @@ type Config struct {
 	OrderTTL  time.Duration
 
 	ExitPassSecret string
+	ExitPassTTL    time.Duration // how long an exit pass is valid after payment
 	WechatAppID    string
 	WechatSecret   string
 	WechatAPIBase  string
 	// WechatEntryPage is the mini-program page store entry codes open.
 	WechatEntryPage string
+	// WechatTemplatePaymentSuccess is the subscribe message template of
+	// "payment succeeded"; empty sends no such message.
+	WechatTemplatePaymentSuccess string
+	// WechatOrderPage is the mini-program page a message about an order
+	// opens, with ?order_no=.
+	WechatOrderPage string
 	WechatPay       WechatPay
 
 	// BenchFloor registers GET /v1/bench/floor, the floor handler of
@@ -129,6 +136,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		OrderTTL:  r.duration("ORDER_TTL", 15*time.Minute, time.Minute, 2*time.Hour),
 
 		ExitPassSecret:  r.str("EXIT_PASS_SECRET", ""),
+		ExitPassTTL:     r.duration("EXIT_PASS_TTL", 30*time.Minute, time.Minute, 24*time.Hour),
 		WechatAppID:     r.str("WECHAT_APPID", ""),
 		WechatSecret:    r.str("WECHAT_SECRET", ""),
 		WechatAPIBase:   r.str("WECHAT_API_BASE", "https://api.weixin.qq.com"),
@@ -136,6 +144,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		PprofAddr:       r.str("PPROF_ADDR", ""),
 	}
 	c.WechatPay = loadWechatPay(&r)
+	c.loadMessages(&r)
 	if c.WechatPay.Enabled() && c.WechatAppID == "" {
 		r.fail("WECHAT_APPID", "is required when WECHATPAY_MCHID is set (payments are made for a mini-program)")
 	}
@@ -165,6 +174,14 @@ func Load(getenv func(string) string) (*Config, error) {
 		r.fail("JWT_SECRET", "is required when MYSQL_DSN is set (use 32+ random bytes)")
 	case c.JWTSecret != "" && len(c.JWTSecret) < 32:
 		r.fail("JWT_SECRET", "must be at least 32 characters")
+	}
+	// Exit passes open the store's exit: like JWT_SECRET, embedded mode
+	// makes a random secret in DATA_DIR, a real deployment names its own.
+	switch {
+	case c.ExitPassSecret == "" && !c.Embedded():
+		r.fail("EXIT_PASS_SECRET", "is required when MYSQL_DSN is set (use 32+ random bytes)")
+	case c.ExitPassSecret != "" && len(c.ExitPassSecret) < 32:
+		r.fail("EXIT_PASS_SECRET", "must be at least 32 characters")
 	}
 	if c.DemoSeed && !isLoopback(c.HTTPAddr) {
 		r.fail("DEMO_SEED", "would publish the demo accounts' known passwords on "+c.HTTPAddr+
@@ -217,10 +234,13 @@ func (c *Config) Settings() []Setting {
 		{Key: "ID_NODE", Value: idNode(c.IDNode)},
 		{Key: "ID_SHARD_BITS", Value: fmt.Sprint(c.IDShardBits)},
 		{Key: "EXIT_PASS_SECRET", Value: mask(c.ExitPassSecret)},
+		{Key: "EXIT_PASS_TTL", Value: c.ExitPassTTL.String()},
 		{Key: "WECHAT_APPID", Value: c.WechatAppID},
 		{Key: "WECHAT_SECRET", Value: mask(c.WechatSecret)},
 		{Key: "WECHAT_API_BASE", Value: c.WechatAPIBase},
 		{Key: "WECHAT_ENTRY_PAGE", Value: c.WechatEntryPage},
+		{Key: "WECHAT_TEMPLATE_PAYMENT_SUCCESS", Value: c.WechatTemplatePaymentSuccess},
+		{Key: "WECHAT_ORDER_PAGE", Value: c.WechatOrderPage},
 		{Key: "BENCH_FLOOR", Value: fmt.Sprint(c.BenchFloor)},
 		{Key: "SCAN_RATE_LIMIT", Value: fmt.Sprint(c.ScanLimit)},
 		{Key: "SCAN_RATE_WINDOW", Value: c.ScanWindow.String()},

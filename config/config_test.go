@@ -63,6 +63,8 @@ func TestLoadDefaults(t *testing.T) {
 		{"BodyLimitBytes", c.BodyLimitBytes, 1 << 20},
 		{"ShutdownTimeout", c.ShutdownTimeout, 20 * time.Second},
 		{"OrderTTL", c.OrderTTL, 15 * time.Minute},
+		{"ExitPassTTL", c.ExitPassTTL, 30 * time.Minute},
+		{"ExitPassSecret", c.ExitPassSecret, ""}, // made at random in DATA_DIR at start
 		{"LogFormat", c.LogFormat, "text"},
 		{"LogLevel", c.LogLevel, "info"},
 		{"DBMaxOpenConns", c.DBMaxOpenConns, 20},
@@ -80,7 +82,7 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestLoadMySQLModeNeedsJWTSecret(t *testing.T) {
-	_, err := Load(env(map[string]string{"MYSQL_DSN": "root@tcp(127.0.0.1:3306)/scanpay"}))
+	_, err := Load(env(map[string]string{"MYSQL_DSN": "root@tcp(127.0.0.1:3306)/scanpay", "EXIT_PASS_SECRET": strings.Repeat("x", 32)}))
 	if keys := problemKeys(t, err); !slices.Equal(keys, []string{"JWT_SECRET"}) {
 		t.Fatalf("problems %v, want [JWT_SECRET]; error:\n%v", keys, err)
 	}
@@ -89,8 +91,9 @@ func TestLoadMySQLModeNeedsJWTSecret(t *testing.T) {
 	}
 
 	c := mustLoad(t, map[string]string{
-		"MYSQL_DSN":  "root@tcp(127.0.0.1:3306)/scanpay",
-		"JWT_SECRET": strings.Repeat("k", 32),
+		"MYSQL_DSN":        "root@tcp(127.0.0.1:3306)/scanpay",
+		"JWT_SECRET":       strings.Repeat("k", 32),
+		"EXIT_PASS_SECRET": strings.Repeat("x", 32),
 	})
 	if c.Embedded() || c.DemoSeed || c.JWTSecret != strings.Repeat("k", 32) {
 		t.Errorf("mysql mode: embedded=%v demo=%v secret=%q", c.Embedded(), c.DemoSeed, c.JWTSecret)
@@ -141,10 +144,11 @@ func TestLoadRejectsEachBadValue(t *testing.T) {
 		"MIGRATE_ON_START":   "sometimes", // not a bool
 		"DEMO_SEED":          "yes",       // not a bool
 		"MYSQL_DSN":          "scanpay",   // not a DSN
+		"EXIT_PASS_TTL":      "10s",       // below 1m
 	}
 	for key, val := range tests {
 		t.Run(key, func(t *testing.T) {
-			kv := map[string]string{key: val, "JWT_SECRET": strings.Repeat("s", 32)}
+			kv := map[string]string{key: val, "JWT_SECRET": strings.Repeat("s", 32), "EXIT_PASS_SECRET": strings.Repeat("x", 32)}
 			_, err := Load(env(kv))
 			if got := problemKeys(t, err); !slices.Equal(got, []string{key}) {
 				t.Fatalf("%s=%q: problems %v, want [%s]; error:\n%v", key, val, got, key, err)
@@ -173,7 +177,11 @@ func TestLoadParsesValues(t *testing.T) {
 		t.Errorf("TrustedProxies = %q, want %q", c.TrustedProxies, want)
 	}
 
-	withDSN := mustLoad(t, map[string]string{"MYSQL_DSN": "u:p@tcp(db:3306)/s", "JWT_SECRET": strings.Repeat("j", 40), "DEMO_SEED": "true"})
+	withDSN := mustLoad(t, map[string]string{"MYSQL_DSN": "u:p@tcp(db:3306)/s", "JWT_SECRET": strings.Repeat("j", 40),
+		"EXIT_PASS_SECRET": strings.Repeat("x", 32), "DEMO_SEED": "true", "EXIT_PASS_TTL": "45m"})
+	if withDSN.ExitPassTTL != 45*time.Minute {
+		t.Errorf("EXIT_PASS_TTL=45m read as %s", withDSN.ExitPassTTL)
+	}
 	if !withDSN.DemoSeed {
 		t.Error("DEMO_SEED=true not honoured outside embedded mode")
 	}
@@ -184,7 +192,7 @@ func TestPrintMasksSecrets(t *testing.T) {
 		"JWT_SECRET":       "jwt-0123456789-0123456789-0123456789",
 		"REDIS_PASSWORD":   "redis-hunter2",
 		"WECHAT_SECRET":    "wechat-s3cr3t",
-		"EXIT_PASS_SECRET": "exit-pass-k3y",
+		"EXIT_PASS_SECRET": "exit-pass-k3y-0123456789-0123456789",
 	}
 	for _, dsn := range []string{
 		"scanpay:secretpw@tcp(db:3306)/scanpay?parseTime=true",
@@ -263,5 +271,32 @@ func TestDemoSeedOnlyOnLoopback(t *testing.T) {
 		if _, err := Load(env(map[string]string{"HTTP_ADDR": addr, "DEMO_SEED": "false"})); err != nil {
 			t.Errorf("HTTP_ADDR=%s without the seed: %v", addr, err)
 		}
+	}
+}
+
+// Exit passes open the exit: a real deployment names its own secret of 32+
+// characters; embedded mode leaves it empty and makes one at start.
+func TestExitPassSecretRules(t *testing.T) {
+	mysqlMode := map[string]string{"MYSQL_DSN": "root@tcp(127.0.0.1:3306)/scanpay", "JWT_SECRET": strings.Repeat("s", 32)}
+	_, err := Load(env(mysqlMode))
+	if keys := problemKeys(t, err); !slices.Equal(keys, []string{"EXIT_PASS_SECRET"}) || !strings.Contains(err.Error(), "MYSQL_DSN") {
+		t.Fatalf("mysql mode without EXIT_PASS_SECRET: problems %v; error:\n%v", keys, err)
+	}
+	for _, kv := range []map[string]string{{"EXIT_PASS_SECRET": "short"}, {"EXIT_PASS_SECRET": strings.Repeat("x", 31)}} {
+		_, err := Load(env(kv))
+		if keys := problemKeys(t, err); !slices.Equal(keys, []string{"EXIT_PASS_SECRET"}) || !strings.Contains(err.Error(), "32") {
+			t.Errorf("%d-character secret: problems %v; error:\n%v", len(kv["EXIT_PASS_SECRET"]), keys, err)
+		}
+	}
+	mysqlMode["EXIT_PASS_SECRET"] = strings.Repeat("x", 32)
+	if c := mustLoad(t, mysqlMode); c.ExitPassSecret != strings.Repeat("x", 32) {
+		t.Errorf("secret %q", c.ExitPassSecret)
+	}
+	settings := map[string]string{}
+	for _, st := range mustLoad(t, mysqlMode).Settings() {
+		settings[st.Key] = st.Value
+	}
+	if settings["EXIT_PASS_SECRET"] != "****" || settings["EXIT_PASS_TTL"] != "30m0s" {
+		t.Errorf("settings show EXIT_PASS_SECRET %q, EXIT_PASS_TTL %q", settings["EXIT_PASS_SECRET"], settings["EXIT_PASS_TTL"])
 	}
 }

@@ -168,11 +168,41 @@ func (o *Order) MarkPaid(transactionID string, paidAt, now time.Time) error {
 	return nil
 }
 
+// Complete is paid --exit_checked--> completed: the shopper left the
+// store through an exit check.
+func (o *Order) Complete(now time.Time) error {
+	if o.Status != OrderPaid {
+		return Errorf(ECONFLICT, "order_not_paid", "order %s is %s, not paid", o.OrderNo, o.Status)
+	}
+	o.Status, o.UpdatedAt = OrderCompleted, now
+	return nil
+}
+
 // Close is pending_payment --cancel/expire--> closed.
 func (o *Order) Close(reason string, now time.Time) error {
 	if o.Status != OrderPendingPayment {
 		return Errorf(ECONFLICT, "order_not_pending", "order %s is %s, not pending payment", o.OrderNo, o.Status)
 	}
 	o.Status, o.CloseReason, o.ClosedAt, o.UpdatedAt = OrderClosed, reason, now, now
+	return nil
+}
+
+// AddRefund is paid|completed|partially_refunded --refund--> partially_refunded,
+// or refunded once the refunds reach the total. A refund counts from the
+// moment it is recorded, before WeChat Pay settles it, so the refundable
+// amount can never be asked for twice.
+func (o *Order) AddRefund(amount decimal.Decimal, now time.Time) error {
+	if err := o.Refundable(); err != nil {
+		return err
+	}
+	next := o.RefundedTotal.Add(amount)
+	if !amount.IsPositive() || next.GreaterThan(o.Total) {
+		return Errorf(EINVALID, "refund_exceeds_refundable", "refund %s exceeds what is left of order %s (%s)",
+			amount.StringFixed(2), o.OrderNo, o.Total.Sub(o.RefundedTotal).StringFixed(2))
+	}
+	o.RefundedTotal, o.Status, o.UpdatedAt = next, OrderPartiallyRefunded, now
+	if next.Equal(o.Total) {
+		o.Status = OrderRefunded
+	}
 	return nil
 }

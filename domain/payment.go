@@ -95,8 +95,14 @@ type Refund struct {
 	Reason      string
 	Status      RefundStatus
 	StaffID     int64 // 0: by the system
-	LastError   string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	SucceededAt time.Time
+	StoreID     int64 // the order's store, for the sales report
+	// IdempotencyKey and RequestHash make a staff refund repeatable (empty
+	// for the system's refunds); Restock puts the goods back on the shelf.
+	IdempotencyKey string
+	RequestHash    string
+	Restock        bool
+	LastError      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	SucceededAt    time.Time
 }

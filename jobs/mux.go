@@ -13,6 +13,8 @@ type Handlers struct {
 	// Orders applies payments and refunds, expires and reconciles orders,
 	// issues receipts; nil when payments are not wired.
 	Orders *app.Orders
+	// Messages sends shoppers' subscribe messages; nil when not wired.
+	Messages *app.Messages
 }
 
 // NewMux registers every task handler.
@@ -22,6 +24,9 @@ func NewMux(h Handlers) *asynq.ServeMux {
 	mux.Handle(app.TaskImportProducts, handleImport(h.Imports))
 	if h.Orders != nil {
 		registerOrders(mux, h.Orders)
+	}
+	if h.Messages != nil {
+		registerMessages(mux, h.Messages)
 	}
 	return mux
 }

@@ -54,6 +54,7 @@ type testAPI struct {
 	// WeChat is the fake WeChat server the entry codes come from.
 	WeChat    *wechattest.Server
 	*orderKit // checkout, payments and the fake WeChat Pay (orders_harness_test.go)
+	*exitKit  // exit passes and checks, their clock (exitchecks_harness_test.go)
 }
 
 // miniProgram starts the fake WeChat server and the real client on it.
@@ -198,6 +199,8 @@ func newTestAPI(t *testing.T, opts ...option) *testAPI {
 		Exports:    app.NewExports(storeRepo, itemRepo, bulkRepo),
 		Promotions: app.NewPromotions(api.DB, mysql.NewPromotionRepo(api.DB), storeRepo, ids, clock),
 		Coupons:    app.NewCoupons(api.DB, mysql.NewCouponRepo(api.DB), storeRepo, mysql.NewShopperRepo(api.DB), ids, clock),
+		ExitChecks: api.exitChecks(ids, storeRepo, productRepo),
+		Reports:    app.NewReports(app.ReportDeps{Stores: storeRepo, Reports: mysql.NewReportRepo(api.DB), Clock: clock}),
 		Carts: app.NewCarts(app.CartDeps{Tx: api.DB, Stores: storeRepo, Items: itemRepo,
 			LabelRules: mysql.NewLabelRuleRepo(api.DB), Carts: mysql.NewCartRepo(api.DB), Promotions: mysql.NewPromotionRepo(api.DB),
 			Coupons: mysql.NewCouponRepo(api.DB), Visits: visits, Limiter: redisadapter.NewRateLimiter(api.Redis, "scanpay:rl:"),

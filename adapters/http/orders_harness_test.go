@@ -67,7 +67,7 @@ func (a *testAPI) withOrders(t *testing.T, h *harness, ids app.IDs, clock app.Cl
 		t.Fatal(err)
 	}
 	orders := app.NewOrders(app.OrderDeps{Tx: a.DB, Orders: mysql.NewOrderRepo(a.DB), Payments: mysql.NewPaymentRepo(a.DB),
-		Redemptions: mysql.NewCouponRepo(a.DB), Stores: mysql.NewStoreRepo(a.DB), CartRepo: mysql.NewCartRepo(a.DB),
+		Receipts: mysql.NewPaymentRepo(a.DB), Redemptions: mysql.NewCouponRepo(a.DB), Refunds: mysql.NewRefundRepo(a.DB), Stores: mysql.NewStoreRepo(a.DB), CartRepo: mysql.NewCartRepo(a.DB),
 		Carts: d.Carts, Visits: d.Visits, Stock: d.Stock, Gateway: gw, Outbox: mysql.NewOutboxRepo(a.DB, ids, clock), IDs: ids,
 		Clock: clock, Random: rand.Reader, TTL: testOrderTTL, AppID: keys.AppID, MchID: keys.MchID, Log: d.Log})
 	a.orderKit = &orderKit{Orders: orders, Pay: srv, PayKeys: keys}

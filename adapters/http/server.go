@@ -66,6 +66,13 @@ type Deps struct {
 	// BenchFloor, when set (BENCH_FLOOR=true), registers the floor handler
 	// `make bench` compares the scan path against (benchfloor.go).
 	BenchFloor *app.BenchFloor
+
+	// Reports are the managers' sales reports (reports.go).
+	Reports *app.Reports
+
+	// ExitChecks is the shopper's exit pass and the staff's exit checks
+	// and audit results (exitchecks.go).
+	ExitChecks *app.ExitChecks
 }
 
 // Options tune the server.
@@ -124,6 +131,10 @@ func New(deps Deps, opts Options) *Server {
 	s.routes()
 	s.shopperRoutes()
 	s.orderRoutes()
+	s.refundRoutes()
+	s.reportRoutes()
+	s.receiptRoutes()
+	s.exitCheckRoutes()
 	return s
 }
 

@@ -63,6 +63,12 @@ type refundRow struct {
 	CreatedAt   utcTime
 	UpdatedAt   utcTime
 	SucceededAt *utcTime
+	// Columns of migration 11 (staff refunds); the key is NULL for the
+	// system's refunds, so they never collide in ux_refunds_idempotency.
+	StoreID        int64
+	IdempotencyKey *string
+	RequestHash    string
+	Restock        bool
 }
 
 func (refundRow) TableName() string { return "refunds" }
@@ -84,6 +90,11 @@ func refundToRow(f *domain.Refund) refundRow {
 		id := f.StaffID
 		row.StaffID = &id
 	}
+	row.StoreID, row.RequestHash, row.Restock = f.StoreID, f.RequestHash, f.Restock
+	if f.IdempotencyKey != "" {
+		key := f.IdempotencyKey
+		row.IdempotencyKey = &key
+	}
 	return row
 }
 
@@ -93,6 +104,10 @@ func (r refundRow) toDomain() *domain.Refund {
 		CreatedAt: r.CreatedAt.Time(), UpdatedAt: r.UpdatedAt.Time(), SucceededAt: timeOf(r.SucceededAt)}
 	if r.StaffID != nil {
 		f.StaffID = *r.StaffID
+	}
+	f.StoreID, f.RequestHash, f.Restock = r.StoreID, r.RequestHash, r.Restock
+	if r.IdempotencyKey != nil {
+		f.IdempotencyKey = *r.IdempotencyKey
 	}
 	return f
 }
