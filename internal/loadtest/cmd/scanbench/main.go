@@ -130,7 +130,7 @@ func run(ctx context.Context, o options, stdout, log io.Writer) (err error) {
 	appID, secret := env.WeChat.Credentials()
 	senv := map[string]string{
 		"MYSQL_DSN": env.DSN, "REDIS_ADDR": env.RedisAddr, "REDIS_DB": strconv.Itoa(env.RedisDB),
-		"JWT_SECRET": randomSecret(), "DEMO_SEED": "true", "HTTP_ADDR": addr, "DATA_DIR": dataDir,
+		"JWT_SECRET": randomSecret(), "EXIT_PASS_SECRET": randomSecret(), "DEMO_SEED": "true", "HTTP_ADDR": addr, "DATA_DIR": dataDir,
 		"WECHAT_APPID": appID, "WECHAT_SECRET": secret, "WECHAT_API_BASE": env.WeChat.URL,
 		"LOG_LEVEL": "warn", "BENCH_FLOOR": "true",
 		// Scans are rate-limited per shopper; the bench scans far faster
