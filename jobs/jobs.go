@@ -47,6 +47,12 @@ func NewServer(opt asynq.RedisConnOpt, concurrency int, shutdown time.Duration, 
 		Concurrency:     concurrency,
 		Queues:          queue.QueuePriorities,
 		ShutdownTimeout: max(shutdown, time.Second),
+		// With every queue empty asynq looks for new tasks this often (1 s
+		// by default). A paid order goes through two tasks before its
+		// receipt exists (payment:apply, then receipt:issue), so the default
+		// could keep a shopper at the till for up to 2 s; 100 ms costs an idle
+		// worker 10 small Redis calls a second.
+		TaskCheckInterval: 100 * time.Millisecond,
 		RetryDelayFunc: func(n int, _ error, _ *asynq.Task) time.Duration {
 			d := time.Second << min(n, 10)
 			return min(d, 10*time.Minute)
