@@ -117,12 +117,17 @@ func (ms *Messages) SendPaymentSuccess(ctx context.Context, t OrderTask) error {
 	}
 	msg := SubscribeMessage{ToOpenID: shopper.OpenID, TemplateID: ms.d.PaymentTemplate,
 		Page: ms.orderPage(ord.OrderNo), Data: PaymentMessageData(ord, store)}
-	if _, err := ms.d.Messages.UpdateMessage(ctx, fresh, func(m *domain.ShopperMessage) error {
+	claimed, err := ms.d.Messages.UpdateMessage(ctx, fresh, func(m *domain.ShopperMessage) error {
 		return m.Begin(ms.d.Clock.Now(), messageLease)
-	}); err != nil {
+	})
+	if err != nil {
 		return ms.notClaimed(ord.OrderNo, err)
 	}
-	return ms.finish(ctx, fresh, ord.OrderNo, ms.d.Sender.SendSubscribe(ctx, msg))
+	if claimed.Settled() {
+		ms.d.Log.Warn("payment message given up", "order_no", ord.OrderNo, "attempts", claimed.Attempts, "detail", claimed.Detail)
+		return nil // its last allowed send died mid-way: no more sends
+	}
+	return ms.finish(ctx, fresh, ord.OrderNo, claimed.Attempts, ms.d.Sender.SendSubscribe(ctx, msg))
 }
 
 // notClaimed is what a run does when it could not claim the message: a
@@ -141,16 +146,24 @@ func (ms *Messages) notClaimed(orderNo string, err error) error {
 	return err
 }
 
-// finish records what became of one send and says what the job returns.
-func (ms *Messages) finish(ctx context.Context, fresh *domain.ShopperMessage, orderNo string, sendErr error) error {
+// finish records what became of one send, made under the claim of attempt
+// number claim, and says what the job returns. A run that outlived its
+// lease may find the message taken over by another run: it then records
+// only a successful send, and leaves a failure to the run that holds the
+// message now (or has settled it), so it never undoes what that run
+// recorded nor has the job send it again.
+func (ms *Messages) finish(ctx context.Context, fresh *domain.ShopperMessage, orderNo string, claim int, sendErr error) error {
 	code, detail := errcodeOf(sendErr), ""
 	if sendErr != nil {
 		detail = sendErr.Error()
 	}
-	var retry bool
+	var retry, superseded bool
 	m, err := ms.d.Messages.UpdateMessage(ctx, fresh, func(m *domain.ShopperMessage) error {
 		now := ms.d.Clock.Now()
+		owned := m.Status == domain.MessageSending && m.Attempts == claim
 		switch {
+		case m.Settled(), !owned && sendErr != nil:
+			superseded = true // another run's record stands
 		case sendErr == nil:
 			m.MarkSent(now)
 		case domain.ErrorReason(sendErr) == "wx_subscription_refused":
@@ -169,6 +182,8 @@ func (ms *Messages) finish(ctx context.Context, fresh *domain.ShopperMessage, or
 	}
 	log := ms.d.Log.With("order_no", orderNo, "status", m.Status, "attempts", m.Attempts, "errcode", m.ErrCode)
 	switch {
+	case superseded:
+		log.Warn("payment message taken over by another run; its outcome stands", "err", sendErr)
 	case retry:
 		log.Warn("payment message not sent; will retry", "err", sendErr)
 		return fmt.Errorf("payment message of order %s, attempt %d: %w", orderNo, m.Attempts, sendErr)

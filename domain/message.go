@@ -79,13 +79,21 @@ func ErrMessageSettled(m *ShopperMessage) error {
 // Begin claims the message for one send at now. A settled message is
 // ErrMessageSettled. A message another run claimed less than lease ago is
 // ECONFLICT message_in_flight: that run is sending it. An older claim is
-// taken over (its run died mid-send).
+// taken over (its run died mid-send), unless that claim was the last
+// allowed attempt: then the message is failed instead (check Settled).
 func (m *ShopperMessage) Begin(now time.Time, lease time.Duration) error {
 	switch {
 	case m.Settled():
 		return ErrMessageSettled(m)
 	case m.Status == MessageSending && now.Before(m.UpdatedAt.Add(lease)):
 		return Errorf(ECONFLICT, "message_in_flight", "message %s of order %d is being sent", m.Kind, m.OrderID)
+	}
+	if m.Attempts >= MaxMessageAttempts {
+		// The run that made the last allowed send died in it: taking it
+		// over would be one send too many. The message is given up; the
+		// caller sees it settled and sends nothing.
+		m.MarkFailed(m.ErrCode, fmt.Sprintf("given up after %d attempts (the last one stopped mid-send)", m.Attempts), now)
+		return nil
 	}
 	m.Status, m.Attempts, m.UpdatedAt = MessageSending, m.Attempts+1, now
 	return nil

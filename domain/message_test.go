@@ -45,3 +45,26 @@ func TestShopperMessageLife(t *testing.T) {
 		t.Fatalf("refused message claimed again: %+v", stale)
 	}
 }
+
+// A run that made the last allowed send and died mid-way is not taken
+// over: that would be a sixth send. The message is given up instead.
+func TestShopperMessageTakeoverOfTheLastAttemptGivesUp(t *testing.T) {
+	now := time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
+	m := domain.NewShopperMessage(1, 2, 3, domain.MessagePaymentSuccess, now)
+	for attempt := 1; attempt < domain.MaxMessageAttempts; attempt++ {
+		if err := m.Begin(now, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		m.MarkRetry(-1, "busy", now)
+	}
+	if err := m.Begin(now, time.Minute); err != nil || m.Attempts != domain.MaxMessageAttempts {
+		t.Fatalf("last claim: %v, attempts %d", err, m.Attempts)
+	}
+	// Its run dies; a minute later another run comes.
+	if err := m.Begin(now.Add(2*time.Minute), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != domain.MessageFailed || !m.Settled() || m.Attempts != domain.MaxMessageAttempts {
+		t.Fatalf("takeover of the last attempt: %+v", m)
+	}
+}

@@ -84,6 +84,20 @@ func (p ReportPeriod) Days() []Date {
 	return out
 }
 
+// Reports cover dates in [minReportDate, maxReportDate]: a year like 0000
+// or 9999 parses, but its day bounds are not times the database can store
+// (DATETIME ends at 9999-12-31), and no sale of this system is that old.
+const (
+	minReportDate = "2000-01-01"
+	maxReportDate = "2999-12-31"
+)
+
+func reportable(d Date) bool {
+	lo, _ := ParseDate(minReportDate)
+	hi, _ := ParseDate(maxReportDate)
+	return !d.Before(lo) && !hi.Before(d)
+}
+
 // NewReportPeriod checks a report's from/to (YYYY-MM-DD, inclusive, at
 // most MaxReportDays days). An empty one takes the other's value, and both
 // empty mean today in loc, so a bare request answers "how is today going".
@@ -93,9 +107,13 @@ func NewReportPeriod(from, to string, loc *time.Location, now time.Time) (Report
 	t, tOK := ParseDate(to)
 	if from != "" && !fOK {
 		fe.Add("from", "must be a date YYYY-MM-DD")
+	} else if from != "" && !reportable(f) {
+		fe.Add("from", "must be between %s and %s", minReportDate, maxReportDate)
 	}
 	if to != "" && !tOK {
 		fe.Add("to", "must be a date YYYY-MM-DD")
+	} else if to != "" && !reportable(t) {
+		fe.Add("to", "must be between %s and %s", minReportDate, maxReportDate)
 	}
 	if err := fe.Err("report_range_invalid"); err != nil {
 		return ReportPeriod{}, err

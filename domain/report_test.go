@@ -114,6 +114,10 @@ func TestReportPeriodDefaultsAndLimits(t *testing.T) {
 		{name: "from after to", from: "2026-02-02", to: "2026-02-01", badFields: []string{"to"}},
 		{name: "bad dates", from: "2026-02-30", to: "yesterday", badFields: []string{"from", "to"}},
 		{name: "bad from, good to", from: "2026/02/01", to: "2026-02-01", badFields: []string{"from"}},
+		// Dates whose bounds the database cannot store (DATETIME ends in
+		// 9999) are refused, not sent to it as a 500.
+		{name: "year 0000 and 9999", from: "0000-01-01", to: "9999-12-31", badFields: []string{"from", "to"}},
+		{name: "the last reportable day", from: "2999-12-31", wantFrom: "2999-12-31", wantTo: "2999-12-31"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := domain.NewReportPeriod(tc.from, tc.to, shanghai, now)

@@ -92,6 +92,11 @@ func subscribeError(ae *APIError) error {
 	case codeInvalidTemplate:
 		return &domain.Error{Code: domain.EINVALID, Reason: "wx_template_invalid",
 			Message: "WeChat does not know this template id", Err: ae}
+	case codeInvalidPage:
+		// The page the message opens (WECHAT_ORDER_PAGE) is not a page of
+		// the released mini-program: no retry will change that.
+		return &domain.Error{Code: domain.EINVALID, Reason: "wx_page_invalid",
+			Message: "WeChat does not know the page the message opens", Err: ae}
 	case codeArgumentInvalid:
 		return &domain.Error{Code: domain.EINVALID, Reason: "wx_argument_invalid",
 			Message: "WeChat refused a value of the message", Err: ae}

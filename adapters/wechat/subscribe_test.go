@@ -53,6 +53,7 @@ func TestSubscribeMessageErrorsMapped(t *testing.T) {
 	}{
 		{40003, domain.EINVALID, "wx_openid_invalid"},
 		{40037, domain.EINVALID, "wx_template_invalid"},
+		{41030, domain.EINVALID, "wx_page_invalid"},
 		{47003, domain.EINVALID, "wx_argument_invalid"},
 		{45009, domain.ETOOMANY, "wx_rate_limited"},
 		{-1, domain.EUNAVAILABLE, "wechat_unavailable"},
