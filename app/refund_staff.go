@@ -103,6 +103,11 @@ func (o *Orders) RefundByStaff(ctx context.Context, actor *domain.Staff, req Sta
 			if err != nil {
 				return err
 			}
+			if len(earlier) >= domain.MaxRefundsPerOrder {
+				return domain.Errorf(domain.EINVALID, "refund_limit_reached",
+					"order %s has %d refunds, the most WeChat Pay accepts for one payment; refund what is left in one go",
+					locked.OrderNo, len(earlier))
+			}
 			seq = len(earlier) + 1
 			return locked.ApplyRefund(plan, now)
 		})

@@ -331,3 +331,26 @@ func TestStaffRefundSubmittedAndRetried(t *testing.T) {
 		t.Fatalf("still abnormal: %+v", list.Items)
 	}
 }
+
+// WeChat Pay takes at most 50 refunds of one payment: the 51st is refused
+// here, before anything of it is counted against the order, which keeps
+// its 50 refunds and their total.
+func TestStaffRefundStopsAtWeChatPaysLimit(t *testing.T) {
+	f := newOrderFixture(t)
+	ord := f.paidOrder(t, "many", "", colaCode, 51)
+	line := ord.Lines[0]
+	for i := range domain.MaxRefundsPerOrder {
+		if _, _, err := f.refund(ord, fmt.Sprintf("one-%d", i), false, ask(line, "1")); err != nil {
+			t.Fatalf("refund %d: %v", i+1, err)
+		}
+	}
+	_, _, err := f.refund(ord, "one-more", false, ask(line, "1"))
+	wantReason(t, err, "refund_limit_reached")
+	got := f.order(t, ord.OrderNo)
+	if got.Status != domain.OrderPartiallyRefunded || !got.RefundedTotal.Equal(decimal.RequireFromString("150.00")) {
+		t.Fatalf("after the limit: %s, refunded %s", got.Status, got.RefundedTotal)
+	}
+	if n := f.count(t, "SELECT COUNT(*) FROM refunds WHERE order_no = ?", ord.OrderNo); n != domain.MaxRefundsPerOrder {
+		t.Fatalf("%d refunds", n)
+	}
+}

@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -190,9 +191,15 @@ func planLines(o *Order, asks []RefundAsk) (RefundPlan, error) {
 	return plan, nil
 }
 
+// MaxRefundsPerOrder is how many refunds WeChat Pay takes for one payment
+// (50 partial refunds). A 51st would be counted against the order here and
+// then refused there forever, so it is refused up front.
+const MaxRefundsPerOrder = 50
+
 func parseRefundLine(byID map[int64]*OrderLine, raw, field string, seen map[int64]bool, fe *Fields) (*OrderLine, bool) {
-	var id int64
-	if _, err := fmt.Sscan(strings.TrimSpace(raw), &id); err != nil || raw == "" {
+	// ParseInt, not Sscan: "12abc" must not be read as line 12.
+	id, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil {
 		fe.Add(field+".line_id", "is required: the id of one of the order's lines")
 		return nil, false
 	}

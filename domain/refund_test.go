@@ -67,6 +67,7 @@ func TestPlanRefund(t *testing.T) {
 		{name: "fraction of a piece", asks: []domain.RefundAsk{{LineID: "1", Quantity: "1.5"}}, wantReason: "refund_invalid", wantField: "lines[0].quantity"},
 		{name: "unknown line", asks: []domain.RefundAsk{{LineID: "99", Quantity: "1"}}, wantReason: "refund_invalid", wantField: "lines[0].line_id"},
 		{name: "line id not a number", asks: []domain.RefundAsk{{LineID: "abc", Quantity: "1"}}, wantReason: "refund_invalid", wantField: "lines[0].line_id"},
+		{name: "line id with trailing junk", asks: []domain.RefundAsk{{LineID: "1abc", Quantity: "1"}}, wantReason: "refund_invalid", wantField: "lines[0].line_id"},
 		{name: "duplicated line", asks: []domain.RefundAsk{{LineID: "1", Quantity: "1"}, {LineID: "1", Quantity: "1"}},
 			wantReason: "refund_invalid", wantField: "lines[1].line_id"},
 		{name: "pending order", before: func(o *domain.Order) { o.Status = domain.OrderPendingPayment }, wantReason: "order_not_refundable"},

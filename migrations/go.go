@@ -17,6 +17,9 @@ type index struct {
 // column is one column a Go migration adds to an existing table.
 type column struct {
 	table, name, def string
+	// mysqlDef, when set, is def on MySQL/MariaDB, where a column needs a
+	// clause SQLite does not accept.
+	mysqlDef string
 }
 
 // Go returns the migrations written in Go, for the engine in use. They add
@@ -38,10 +41,14 @@ func Go(sqlite bool) []*goose.Migration {
 // orders by paid time and scans by time, per store.
 var (
 	afterSaleColumns = []column{
-		{"refunds", "store_id", "BIGINT NOT NULL DEFAULT 0"},
-		{"refunds", "idempotency_key", "VARCHAR(64) NULL"},
-		{"refunds", "request_hash", "VARCHAR(64) NOT NULL DEFAULT ''"},
-		{"refunds", "restock", "BOOLEAN NOT NULL DEFAULT FALSE"},
+		{table: "refunds", name: "store_id", def: "BIGINT NOT NULL DEFAULT 0"},
+		// An Idempotency-Key is opaque: keys differing in letter case are
+		// two keys, as SQLite compares them, not one as utf8mb4_unicode_ci
+		// would (a second refund refused as a reused key, or answered with
+		// the first refund).
+		{table: "refunds", name: "idempotency_key", def: "VARCHAR(64) NULL", mysqlDef: "VARCHAR(64) COLLATE utf8mb4_bin NULL"},
+		{table: "refunds", name: "request_hash", def: "VARCHAR(64) NOT NULL DEFAULT ''"},
+		{table: "refunds", name: "restock", def: "BOOLEAN NOT NULL DEFAULT FALSE"},
 	}
 	afterSaleIndexes = []index{
 		{name: "ux_refunds_idempotency", table: "refunds", columns: "order_id, idempotency_key", unique: true},
@@ -56,7 +63,11 @@ var (
 func alterMigration(version int64, sqlite bool, cols []column, idx []index) *goose.Migration {
 	up := func(ctx context.Context, tx *sql.Tx) error {
 		for _, c := range cols {
-			if err := exec(ctx, tx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", c.table, c.name, c.def)); err != nil {
+			def := c.def
+			if !sqlite && c.mysqlDef != "" {
+				def = c.mysqlDef
+			}
+			if err := exec(ctx, tx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", c.table, c.name, def)); err != nil {
 				return err
 			}
 		}
