@@ -58,7 +58,7 @@ type testAPI struct {
 }
 
 // miniProgram starts the fake WeChat server and the real client on it.
-func (a *testAPI) miniProgram(t *testing.T) *wechat.Client {
+func (a *testAPI) miniProgram(t testing.TB) *wechat.Client {
 	a.WeChat = wechattest.NewTest(t)
 	appID, secret := a.WeChat.Credentials()
 	return wechat.New(wechat.Config{AppID: appID, Secret: secret, BaseURL: a.WeChat.URL})
@@ -124,7 +124,7 @@ func via(fn func(api *testAPI)) option { return func(h *harness) { h.via = fn } 
 
 // newTestAPI builds the server with real repositories, the real Redis rate
 // limiter, bcrypt at its minimum cost and JWT with a test secret.
-func newTestAPI(t *testing.T, opts ...option) *testAPI {
+func newTestAPI(t testing.TB, opts ...option) *testAPI {
 	t.Helper()
 	h := harness{
 		limits: app.LoginLimits{PerIP: 1000, PerUsername: 1000, Window: time.Minute},

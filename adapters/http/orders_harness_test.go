@@ -48,7 +48,7 @@ func withDevPay(fn func(ctx context.Context, orderNo string) error) option {
 // withOrders wires the order use cases as main does, on the test's
 // database, the same carts and stock as the server's, and the real WeChat
 // Pay gateway on a fake of the test's own, and returns d with them set.
-func (a *testAPI) withOrders(t *testing.T, h *harness, ids app.IDs, clock app.Clock, d httpapi.Deps) httpapi.Deps {
+func (a *testAPI) withOrders(t testing.TB, h *harness, ids app.IDs, clock app.Clock, d httpapi.Deps) httpapi.Deps {
 	t.Helper()
 	keys, err := payKeys()
 	if err != nil {

@@ -42,7 +42,7 @@ const testVisitTTL = 2 * time.Hour
 // test's database and Redis, with the fake WeChat (dev codes let through,
 // as in embedded mode; the fake decides) and the login per-IP limit of
 // limits. mp is the one WeChat client, for entry codes too.
-func (a *testAPI) shopperUseCases(t *testing.T, limits app.LoginLimits, ids app.IDs, clock app.Clock, stores domain.StoreRepository) (*wechat.Client, *app.ShopperAuth, *app.Visits) {
+func (a *testAPI) shopperUseCases(t testing.TB, limits app.LoginLimits, ids app.IDs, clock app.Clock, stores domain.StoreRepository) (*wechat.Client, *app.ShopperAuth, *app.Visits) {
 	t.Helper()
 	mp := a.miniProgram(t)
 	appID, _ := a.WeChat.Credentials()
