@@ -8,7 +8,7 @@ BENCH_ARGS ?=
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test lint bench tidy clean
+.PHONY: help run build test faults lint bench tidy clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,12 +22,15 @@ build: ## Build the static binary into bin/scanpay
 test: ## go test -race on MariaDB+Redis (TEST_MYSQL_DSN, TEST_REDIS_ADDR); loud fallback to embedded engines, failure when CI=true
 	bash .ci/test
 
-lint: ## gofmt -l (must print nothing), go vet, staticcheck (pinned)
-	@files="$$(gofmt -l .)"; if [ -n "$$files" ]; then echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$files"; exit 1; fi
-	$(GO) vet ./...
-	$(GO) run $(STATICCHECK) ./...
+faults: ## Slow fault tests with real processes (SIGKILLed worker, 2 APIs + 2 workers) on MariaDB+Redis; a few minutes
+	$(GO) test -tags faults -race -count=1 -timeout 20m -run '^TestFault(WorkerKilled|TwoAPIs)' -v .
 
-bench: build ## Go benchmarks (each once), then the load test on MariaDB+Redis (scan, floor, checkout, notify): one JSON line per scenario (BENCH_ARGS='-cpuprofile bin/scan.pprof' etc.)
+lint: ## gofmt -l (must print nothing), go vet, staticcheck (pinned); with the faults tag, so the process fault tests are checked too
+	@files="$$(gofmt -l .)"; if [ -n "$$files" ]; then echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$files"; exit 1; fi
+	$(GO) vet -tags faults ./...
+	$(GO) run $(STATICCHECK) -tags faults ./...
+
+bench: build ## Go benchmarks (each once), then the load test on MariaDB+Redis (scan, floor, cart_get, checkout, notify, import; ~2.5 min): one JSON line per scenario (BENCH_ARGS='-cpuprofile bin/scan.pprof' etc.)
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./...
 	$(GO) run ./internal/loadtest/cmd/scanbench -bin $(BIN) $(BENCH_ARGS)
 
