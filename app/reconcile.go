@@ -17,6 +17,8 @@ const reconcileBatch = 200
 // ReconcileReport says what one sweep did, for the log.
 type ReconcileReport struct {
 	Checked, Paid, Closed, Failed int
+	// FollowUps counts paid orders whose receipt and message were reissued.
+	FollowUps int
 }
 
 // Reconcile is the periodic safety net of the payment flow (run every
@@ -28,7 +30,9 @@ type ReconcileReport struct {
 //     after their payment started (up to ORDER_TTL), so a lost notification is
 //     found within a minute or two, and each order costs a handful of
 //     queries in its life, however many sit unpaid; nothing needs to be
-//     stored per order to schedule it.
+//     stored per order to schedule it;
+//   - orders paid 5, 10, 20 ... minutes ago without a receipt get it, and
+//     their payment message is queued again (reconcile_followups.go).
 //
 // A sweep that does not run leaves its age slots unchecked; the expiry
 // still settles those orders. Errors on one order are logged and counted;
@@ -63,8 +67,12 @@ func (o *Orders) Reconcile(ctx context.Context) (ReconcileReport, error) {
 			return rep, err
 		}
 	}
-	if rep.Checked > 0 {
-		o.d.Log.Info("orders reconciled", "checked", rep.Checked, "paid", rep.Paid, "closed", rep.Closed, "failed", rep.Failed)
+	if rep.FollowUps, err = o.reissueFollowUps(ctx, now, every); err != nil {
+		return rep, err
+	}
+	if rep.Checked > 0 || rep.FollowUps > 0 {
+		o.d.Log.Info("orders reconciled", "checked", rep.Checked, "paid", rep.Paid, "closed", rep.Closed, "failed", rep.Failed,
+			"follow_ups", rep.FollowUps)
 	}
 	return rep, nil
 }

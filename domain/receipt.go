@@ -32,6 +32,10 @@ type ReceiptRepository interface {
 	// ReceiptOfOrder reads the order's receipt row, or ENOTFOUND
 	// receipt_not_issued while the receipt job has not run yet.
 	ReceiptOfOrder(ctx context.Context, orderID int64) (*IssuedReceipt, error)
+	// PaidWithoutReceipt lists up to limit orders paid in [from, to) (and
+	// still paid, completed or refunded in part or whole) that have no
+	// receipt: their follow-up jobs were lost.
+	PaidWithoutReceipt(ctx context.Context, from, to time.Time, limit int) ([]string, error)
 }
 
 // ReceiptStore is the store as a receipt names it.

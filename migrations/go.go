@@ -30,6 +30,7 @@ type column struct {
 func Go(sqlite bool) []*goose.Migration {
 	return []*goose.Migration{
 		alterMigration(11, sqlite, afterSaleColumns, afterSaleIndexes),
+		alterMigration(12, sqlite, nil, paidIndexes),
 	}
 }
 
@@ -57,6 +58,11 @@ var (
 		{name: "ix_scan_events_store_time", table: "scan_events", columns: "store_id, created_at"},
 	}
 )
+
+// Version 12: the reconcile sweep looks for orders paid in a given minute
+// of the whole chain whose receipt never came (their jobs were lost with
+// Redis's data); ix_orders_store_paid serves one store only.
+var paidIndexes = []index{{name: "ix_orders_paid", table: "orders", columns: "paid_at"}}
 
 // alterMigration adds columns, then indexes; its down step drops the
 // indexes first (SQLite will not drop an indexed column), then the columns.

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"time"
 
 	"github.com/scanpay/scanpay/domain"
 )
@@ -22,4 +23,18 @@ func (r *PaymentRepo) ReceiptOfOrder(ctx context.Context, orderID int64) (*domai
 		return nil, mapErr(err)
 	}
 	return &domain.IssuedReceipt{ID: row.ID, OrderID: row.OrderID, OrderNo: row.OrderNo, IssuedAt: row.IssuedAt.Time()}, nil
+}
+
+// PaidWithoutReceipt reads orders by paid time (ix_orders_paid) and keeps
+// those without a receipt row (ux_receipts_order): a minute of the chain's
+// orders per call.
+func (r *PaymentRepo) PaidWithoutReceipt(ctx context.Context, from, to time.Time, limit int) ([]string, error) {
+	var nos []string
+	err := r.db.conn(ctx).Raw(`SELECT o.order_no FROM orders o
+		WHERE o.paid_at >= ? AND o.paid_at < ? AND o.status IN ?
+		AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.order_id = o.id)
+		ORDER BY o.paid_at, o.id LIMIT ?`,
+		utcTime(from), utcTime(to), []string{string(domain.OrderPaid), string(domain.OrderCompleted),
+			string(domain.OrderPartiallyRefunded), string(domain.OrderRefunded)}, limit).Scan(&nos).Error
+	return nos, mapErr(err)
 }
