@@ -130,6 +130,9 @@ type Report struct {
 	// RSSMB is the service's peak resident memory sampled during the
 	// scenario (VmRSS, MiB); 0 when not sampled.
 	RSSMB float64 `json:"rss_mb,omitempty"`
+	// RSSEndMB is the service's VmRSS (MiB) sampled as the scenario ends,
+	// after its paced phase: DESIGN §10's memory figure for scan.
+	RSSEndMB float64 `json:"rss_end_mb,omitempty"`
 	// CPUms and DBCPUms are the CPU milliseconds the service and the
 	// database server spent per successful request in the closed-loop
 	// phase (the database's includes anything else it served meanwhile).
@@ -145,6 +148,14 @@ type Report struct {
 	// the last order paid: how far the worker trailed the webhook.
 	ApplyS float64 `json:"apply_s,omitempty"`
 	TailMs float64 `json:"tail_ms,omitempty"`
+	// RowsPerS (import only; its rps too) is rows imported per second
+	// from the upload's start to the first progress read that saw the
+	// import done; Rows the file's rows, ImportS that time, UploadMs the
+	// upload's part of it (answered 202 once the file is stored).
+	RowsPerS float64 `json:"rows_per_s,omitempty"`
+	Rows     int     `json:"rows,omitempty"`
+	ImportS  float64 `json:"import_s,omitempty"`
+	UploadMs float64 `json:"upload_ms,omitempty"`
 }
 
 // NewReport builds a scenario's line from its closed-loop (max) and paced

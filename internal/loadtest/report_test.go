@@ -86,7 +86,7 @@ func TestReportLine(t *testing.T) {
 	paced := Summary{Requests: 24000, Errors: 2, RPS: 2999.95, P50: 3_204 * time.Microsecond, P99: 12_345_678 * time.Nanosecond}
 	r := NewReport("scan", 64, maxPhase, paced, 3000)
 	r.Ratio = Ratio(r.RPS, 4567.8)
-	r.RSSMB = mib(48_500_000)
+	r.RSSMB, r.RSSEndMB = mibs(48_500_000, 47_000_000)
 	var buf bytes.Buffer
 	if err := r.WriteLine(&buf); err != nil {
 		t.Fatal(err)
@@ -97,7 +97,7 @@ func TestReportLine(t *testing.T) {
 	}
 	want := `{"scenario":"scan","rps":3012.3,"p50_ms":3.2,"p99_ms":12.35,"errors":3,"ratio":0.66,` +
 		`"paced_rps":3000,"paced_achieved_rps":3000,"max_p50_ms":20.46,"max_p99_ms":42,` +
-		`"concurrency":64,"requests":54000,"rss_mb":46.3,"warmup_errors":0}` + "\n"
+		`"concurrency":64,"requests":54000,"rss_mb":46.3,"rss_end_mb":44.8,"warmup_errors":0}` + "\n"
 	if line != want {
 		t.Fatalf("line\n got %s want %s", line, want)
 	}

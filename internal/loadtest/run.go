@@ -15,8 +15,8 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// Scenarios describes a run of the scenarios (scan, floor, checkout,
-// notify) against a service that is already up.
+// Scenarios describes a run of the scenarios (scan, floor, cart_get,
+// checkout, notify, import) against a service that is already up.
 type Scenarios struct {
 	BaseURL string
 	Store   string
@@ -53,8 +53,15 @@ type Scenarios struct {
 	Profile         func(ctx context.Context, d time.Duration) error
 	ProfileScenario string
 	// Only names the scenarios to run, in this order: scan, floor,
-	// checkout, notify; empty runs all four.
+	// cart_get, checkout, notify, import; empty runs them all.
 	Only []string
+	// CartMinLines and CartMaxLines bound the lines of cart_get's carts
+	// (each of its Shoppers has one, sizes spread evenly between them).
+	CartMinLines, CartMaxLines int
+	// ImportRows is the import scenario's file size in rows (DESIGN §10:
+	// 50k); ImportTimeout bounds the upload and the wait for the end.
+	ImportRows    int
+	ImportTimeout time.Duration
 	// CheckoutTarget is the checkout target in orders/s (DESIGN §10: 500);
 	// the checkout's paced phase runs at it when the closed loop reached it,
 	// else at 80 % of what it reached.
@@ -75,8 +82,9 @@ type Scenarios struct {
 }
 
 // RunScenarios runs the chosen scenarios (Only) and returns their
-// reports in the order scan, floor, checkout, notify, notify_apply; scan's
-// and floor's ratio filled in when both ran.
+// reports in the order scan, floor, cart_get, checkout, notify,
+// notify_apply, import; scan's, floor's and cart_get's ratio filled in
+// when the floor ran.
 func RunScenarios(ctx context.Context, sc Scenarios) ([]Report, error) {
 	if sc.Log == nil {
 		sc.Log = io.Discard
@@ -115,17 +123,39 @@ func RunScenarios(ctx context.Context, sc Scenarios) ([]Report, error) {
 			return out, err
 		}
 	}
+	if run["cart_get"] {
+		floorRPS := 0.0
+		for _, r := range out {
+			if r.Scenario == "floor" {
+				floorRPS = r.RPS
+			}
+		}
+		r, err := sc.runCartGet(ctx, a, admin, floorRPS)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
 	if run["checkout"] || run["notify"] {
 		pay, err := sc.runPayments(ctx, a, run, products)
 		if out = append(out, pay...); err != nil {
 			return out, err
 		}
 	}
+	// Last: its 50k new products would change what the others scan and
+	// read, and its worker load would spill into them.
+	if run["import"] {
+		r, err := sc.runImport(ctx, a, admin)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
 	return out, nil
 }
 
 // scenarioNames are the scenarios in the order they run.
-var scenarioNames = []string{"scan", "floor", "checkout", "notify"}
+var scenarioNames = []string{"scan", "floor", "cart_get", "checkout", "notify", "import"}
 
 // runScan runs scan and floor (either or both) with the pool of shoppers.
 func (sc Scenarios) runScan(ctx context.Context, a *api, run map[string]bool, products []Product, caps Caps) ([]Report, error) {
@@ -190,7 +220,8 @@ func (sc Scenarios) scenario(ctx context.Context, name string, concurrency int, 
 	}
 	paced := run(Phase{Name: name + "/paced", Duration: sc.Duration, Workers: sc.Shoppers, Rate: pacedRate})
 	r := NewReport(name, concurrency, maxPhase, paced, pacedRate)
-	r.RSSMB, r.WarmupErrors = mib(stopRSS()), warm.Errors
+	r.RSSMB, r.RSSEndMB = mibs(stopRSS())
+	r.WarmupErrors = warm.Errors
 	if maxPhase.OK > 0 {
 		r.CPUms = round(ms(cpu1-cpu0)/float64(maxPhase.OK), 3)
 		r.DBCPUms = round(ms(db1-db0)/float64(maxPhase.OK), 3)
@@ -254,14 +285,21 @@ func pacedRateFor(maxRPS float64, target int) int {
 }
 
 // sampleRSS samples sc.RSS every 100 ms until the returned stop, which
-// returns the peak (0 without sc.RSS).
-func (sc Scenarios) sampleRSS() (stop func() int64) {
+// takes one last sample and returns the peak and that last one (0, 0
+// without sc.RSS). The last is DESIGN §10's "RSS under the scan load" as
+// the load ends; the peak also catches a transient.
+func (sc Scenarios) sampleRSS() (stop func() (peak, last int64)) {
 	if sc.RSS == nil {
-		return func() int64 { return 0 }
+		return func() (int64, int64) { return 0, 0 }
 	}
-	var peak atomic.Int64
+	var peak, last atomic.Int64
 	sample := func() {
-		if n, err := sc.RSS(); err == nil && n > peak.Load() {
+		n, err := sc.RSS()
+		if err != nil {
+			return
+		}
+		last.Store(n)
+		if n > peak.Load() {
 			peak.Store(n)
 		}
 	}
@@ -279,12 +317,14 @@ func (sc Scenarios) sampleRSS() (stop func() int64) {
 			}
 		}
 	})
-	return func() int64 {
+	return func() (int64, int64) {
 		close(done)
 		wg.Wait()
 		sample()
-		return peak.Load()
+		return peak.Load(), last.Load()
 	}
 }
 
 func mib(b int64) float64 { return round(float64(b)/(1<<20), 1) }
+
+func mibs(peak, last int64) (float64, float64) { return mib(peak), mib(last) }

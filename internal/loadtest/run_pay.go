@@ -105,7 +105,7 @@ func (sc Scenarios) runNotify(ctx context.Context, client *http.Client, flow *Ch
 	}
 	cpu1, db1, gen1 := sc.cpu()
 	stopProfile()
-	rss := mib(stopRSS())
+	rss, _ := mibs(stopRSS())
 	applied, err := sc.Ledger.Applied(ctx, since)
 	if err != nil {
 		return nil, err

@@ -8,9 +8,11 @@
 //	go run ./internal/loadtest/cmd/scanbench -bin bin/scanpay [-scenarios checkout,notify] [-duration 8s] [-cpuprofile scan.pprof]
 //
 // Scenarios: scan (scans into priced carts) and floor (the floor handler);
+// cart_get (reads of carts of 10-30 lines under a promotion and a coupon);
 // checkout (orders/s, each one scan → cart → checkout → prepay at the
 // fake); notify (signed payment notifications accepted/s at the webhook)
-// with notify_apply (how fast those orders then became paid).
+// with notify_apply (how fast those orders then became paid); import (a
+// generated 50k-row catalog CSV, rows/s from upload to done).
 package main
 
 import (
@@ -55,6 +57,10 @@ type options struct {
 	checkoutTarget   int
 	notifyOrders     int
 	notifyTarget     int
+	cartMinLines     int
+	cartMaxLines     int
+	importRows       int
+	importTimeout    time.Duration
 	applyTimeout     time.Duration
 	extraEnv         envFlags
 	serviceCmd       string
@@ -76,18 +82,23 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 8*time.Second, "length of each measured phase (closed loop, then paced)")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up before each scenario")
 	flag.DurationVar(&o.timeout, "timeout", 4*time.Minute, "bound of the whole run")
-	flag.StringVar(&o.scenarios, "scenarios", "scan,floor,checkout,notify", "scenarios to run (comma-separated, run in this order)")
+	flag.StringVar(&o.scenarios, "scenarios", "scan,floor,cart_get,checkout,notify,import",
+		"scenarios to run (comma-separated; they run in this order whatever the order given)")
 	flag.IntVar(&o.checkoutTarget, "checkout-target", 500, "checkout + prepay target in orders/s (DESIGN §10)")
 	flag.IntVar(&o.notifyOrders, "notify-orders", 2000, "orders the notify scenario pays and notifies (half as fast as possible, half paced)")
 	flag.IntVar(&o.notifyTarget, "notify-target", 2000, "notifications accepted target per second (DESIGN §10)")
 	flag.DurationVar(&o.applyTimeout, "apply-timeout", 60*time.Second, "bound of the wait until every notified order is paid")
+	flag.IntVar(&o.cartMinLines, "cart-min-lines", 10, "fewest lines of a cart_get cart")
+	flag.IntVar(&o.cartMaxLines, "cart-max-lines", 30, "most lines of a cart_get cart")
+	flag.IntVar(&o.importRows, "import-rows", 50000, "rows of the import scenario's generated catalog CSV (DESIGN §10: 50k in < 30 s)")
+	flag.DurationVar(&o.importTimeout, "import-timeout", 60*time.Second, "bound of the import scenario, upload to done")
 	flag.IntVar(&o.shoppers, "shoppers", 64, "shoppers scanning at once")
 	flag.IntVar(&o.pool, "pool", 320, "shoppers logged in; a full cart passes its turn to a fresh shopper")
 	flag.IntVar(&o.rate, "rate", 0, "paced phase rate in req/s (0: -target if reached, else 80% of the closed-loop throughput)")
 	flag.IntVar(&o.target, "target", 3000, "scan target rate in req/s (DESIGN §10)")
 	maxPrice := flag.String("max-price", "10.00", "scan only products at most this price, so carts take many scans")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the service during one scenario's closed-loop phase to this file")
-	flag.StringVar(&o.profileScenario, "profile-scenario", "scan", "the scenario -cpuprofile profiles (scan, floor, checkout, notify)")
+	flag.StringVar(&o.profileScenario, "profile-scenario", "scan", "the scenario -cpuprofile profiles (scan, floor, cart_get, checkout, notify, import)")
 	flag.StringVar(&o.serviceLog, "service-log", "", "keep the service's output in this file (default: a temporary file, removed)")
 	flag.StringVar(&o.serviceCmd, "cmd", "all", "scanpay subcommand to run (all: API + worker in one process)")
 	flag.Var(&o.extraEnv, "env", "KEY=VALUE added to the service's environment (repeatable), e.g. -env DB_MAX_OPEN_CONNS=40")
@@ -188,6 +199,8 @@ func run(ctx context.Context, o options, stdout, log io.Writer) (err error) {
 		Only: strings.Split(o.scenarios, ","), CheckoutTarget: o.checkoutTarget,
 		NotifyOrders: o.notifyOrders, NotifyTarget: o.notifyTarget, ApplyTimeout: o.applyTimeout,
 		Payer: env.Payer(), Ledger: ledger, ProfileScenario: o.profileScenario,
+		CartMinLines: o.cartMinLines, CartMaxLines: o.cartMaxLines,
+		ImportRows: o.importRows, ImportTimeout: o.importTimeout,
 	}
 	dbPID := loadtest.FindProcess("mariadbd", "mysqld") // 0 when the database is not local
 	sc.CPU = func() (service, db time.Duration) {
