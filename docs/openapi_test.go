@@ -39,6 +39,19 @@ func newServer() *httpapi.Server {
 // operation on the prefix: what lies below belongs to that handler.
 var mounts = []string{httpapi.QueuesPath}
 
+// pages are the browser pages (the staff console, the shopper simulator):
+// HTML for people, not part of the API the document describes.
+var pages = []string{httpapi.ConsolePath, httpapi.SimulatorPath}
+
+func isPage(path string) bool {
+	for _, p := range pages {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 var fiberParam = regexp.MustCompile(`:([A-Za-z0-9_]+)(<[^>]*>)?\??`)
 
 // operationKey turns a fiber route into "METHOD /openapi/{path}".
@@ -57,7 +70,7 @@ func routerOperations(t *testing.T) map[string][]string {
 	t.Helper()
 	ops := map[string][]string{}
 	for _, r := range newServer().Routes() {
-		if r.Method == http.MethodHead {
+		if r.Method == http.MethodHead || isPage(r.Path) {
 			continue
 		}
 		k := operationKey(r.Method, r.Path)

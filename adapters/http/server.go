@@ -131,6 +131,7 @@ func New(deps Deps, opts Options) *Server {
 	s.routes()
 	s.shopperRoutes()
 	s.orderRoutes()
+	s.consoleRoutes()
 	s.refundRoutes()
 	s.reportRoutes()
 	s.receiptRoutes()
