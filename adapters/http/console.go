@@ -157,10 +157,10 @@ func (s *Server) consoleLogout(c *fiber.Ctx) error {
 func (s *Server) consolePickStore(c *fiber.Ctx) error {
 	code := strings.TrimSpace(utils.CopyString(c.FormValue("store")))
 	if err := actor(c).Authorize(domain.RoleClerk, code); err != nil {
-		return err
+		return s.renderPageError(c, "home", "Home", nil, err)
 	}
 	if _, err := s.deps.Stores.Get(c.UserContext(), actor(c), code); err != nil {
-		return err
+		return s.renderPageError(c, "home", "Home", nil, err)
 	}
 	c.Cookie(&fiber.Cookie{Name: consoleStoreCookie, Value: code, Path: ConsolePath, HTTPOnly: true,
 		Secure: s.opts.SecureCookies, SameSite: fiber.CookieSameSiteStrictMode})

@@ -77,6 +77,11 @@ func TestConsoleFormsNeedCSRFAndSameOrigin(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("picking the store from the page: %d %s", resp.StatusCode, body)
 	}
+	// A store the manager does not work in is refused on the page.
+	resp, body = u.post(t, "/console/store", url.Values{"store": {"NOPE01"}, "next": {"/console/"}})
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, `role="alert"`) {
+		t.Fatalf("picking another store: %d %s", resp.StatusCode, body)
+	}
 	// Logging out ends the session.
 	u.post(t, "/console/logout", url.Values{})
 	resp, _ = u.get(t, "/console/")
