@@ -61,7 +61,12 @@ const localStreamedBody = "streamed_body"
 // body, and that route's limit. The match is fiber's own for a static
 // path: case-insensitive, with or without a trailing slash.
 func (s *Server) streamLimit(method, path string) (int, bool) {
-	if method == fiber.MethodPost && strings.EqualFold(strings.TrimSuffix(path, "/"), importUploadPath) {
+	if method != fiber.MethodPost {
+		return 0, false
+	}
+	// The console's upload form (console_catalog_imports.go) sends the same
+	// files as the API's upload path.
+	if p := strings.TrimSuffix(path, "/"); strings.EqualFold(p, importUploadPath) || strings.EqualFold(p, consoleImportPath) {
 		return s.opts.ImportBodyLimit, true
 	}
 	return 0, false

@@ -284,8 +284,12 @@ func consoleErrorText(err error) string {
 		return err.Error()
 	}
 	parts := []string{de.Message}
-	for _, f := range de.Fields {
-		parts = append(parts, f.Field+": "+f.Message)
+	for i, f := range de.Fields {
+		text := f.Field + ": " + f.Message
+		if i == 0 && text == de.Message {
+			continue // domain.Invalid made the message of the first field
+		}
+		parts = append(parts, text)
 	}
 	return strings.Join(parts, "; ")
 }
