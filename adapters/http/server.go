@@ -136,6 +136,7 @@ func New(deps Deps, opts Options) *Server {
 	s.reportRoutes()
 	s.receiptRoutes()
 	s.exitCheckRoutes()
+	s.simulatorRoutes()
 	return s
 }
 
