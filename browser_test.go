@@ -38,6 +38,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("ConsoleExitCheckPass", func(t *testing.T) { timed(t, b.consoleExitCheckPass) })
 	t.Run("ConsoleRefundLine", func(t *testing.T) { timed(t, b.consoleRefundLine) })
 	t.Run("ConsoleClerkSeesNoManagerForms", func(t *testing.T) { timed(t, b.consoleClerkSeesNoManagerForms) })
+	t.Run("PagesFitPhonesAndAreLabelled", func(t *testing.T) { timed(t, b.pagesFitPhonesAndAreLabelled) })
 	// Last, so its charts have the day's orders and refunds to show.
 	t.Run("ConsoleSalesReport", func(t *testing.T) { timed(t, b.consoleSalesReport) })
 }
