@@ -139,9 +139,12 @@ func (s *Server) consoleLogin(c *fiber.Ctx) error {
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
-// safeNext keeps a post-login redirect inside the console.
+// safeNext keeps a post-login redirect inside the console. Control
+// characters are refused too: fasthttp writes the Location header as it
+// is, so a line break in next would add headers of the sender's choosing.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, ConsolePath+"/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+	if !strings.HasPrefix(next, ConsolePath+"/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return ConsolePath + "/"
 	}
 	return next
@@ -226,13 +229,36 @@ func (s *Server) view(c *fiber.Ctx, title string, data any) consoleView {
 	staff := actor(c)
 	path := utils.CopyString(c.Path())
 	v := consoleView{Title: title, Staff: staff, Store: consoleStore(c), Stores: s.consoleStores(c),
-		CSRF: csrfToken(consoleTokenOf(c)), Path: path, Data: data, Flash: c.Query("flash")}
+		CSRF: csrfToken(consoleTokenOf(c)), Path: path, Data: data, Flash: consoleFlash(c)}
 	for _, n := range consoleNav {
 		if staff.Authorize(n.min, "") == nil {
 			v.Nav = append(v.Nav, navItem{Label: n.label, Path: n.path, Active: strings.HasPrefix(path, n.path)})
 		}
 	}
 	return v
+}
+
+// flashURL is path with a message for the next page's flash line, signed
+// for this session: a page shows only a flash the console issued to the
+// session reading it, so a link cannot speak in the console's voice.
+func flashURL(c *fiber.Ctx, path, flash string) string {
+	return path + "?flash=" + url.QueryEscape(flash) + "&fsig=" + flashSig(consoleTokenOf(c), flash)
+}
+
+func flashSig(sessionToken, flash string) string {
+	mac := hmac.New(sha256.New, []byte("scanpay-console-flash\x00"+sessionToken))
+	mac.Write([]byte(flash))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// consoleFlash is the page's flash line: the query's, when its signature
+// is this session's ("" otherwise).
+func consoleFlash(c *fiber.Ctx) string {
+	flash := c.Query("flash")
+	if flash == "" || !hmac.Equal([]byte(c.Query("fsig")), []byte(flashSig(consoleTokenOf(c), flash))) {
+		return ""
+	}
+	return utils.CopyString(flash)
 }
 
 func consoleTokenOf(c *fiber.Ctx) string {
@@ -300,7 +326,7 @@ func (s *Server) renderView(c *fiber.Ctx, status int, page string, v consoleView
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Set("Cache-Control", "no-store")
+	setPageHeaders(c)
 	c.Status(status)
 	return t.ExecuteTemplate(c.Response().BodyWriter(), "layout", v)
 }
@@ -312,7 +338,7 @@ func (s *Server) renderBare(c *fiber.Ctx, status int, page string, data any) err
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Set("Cache-Control", "no-store")
+	setPageHeaders(c)
 	c.Status(status)
 	return t.ExecuteTemplate(c.Response().BodyWriter(), "bare", data)
 }
@@ -337,4 +363,13 @@ func consolePage(page string) (*template.Template, error) {
 	}
 	consolePages[page] = t
 	return t, nil
+}
+
+// setPageHeaders are the headers of every console page: never cached
+// (they show one staff member's data), and never framed by another site,
+// so a page cannot be overlaid to trick a click (clickjacking).
+func setPageHeaders(c *fiber.Ctx) {
+	c.Set("Cache-Control", "no-store")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Content-Security-Policy", "frame-ancestors 'none'")
 }

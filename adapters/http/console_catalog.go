@@ -95,13 +95,15 @@ func catNextURL(c *fiber.Ctx, name string, next int64) string {
 	}
 	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
 	q.Del("flash")
+	q.Del("fsig")
+	q.Del(csrfField) // the upload form's token rides in its URL; never in a link
 	q.Set(name, encodeCursor(next))
 	return utils.CopyString(c.Path()) + "?" + q.Encode()
 }
 
 // catRedirect ends a successful form post: back to a page, with a message.
 func catRedirect(c *fiber.Ctx, path, flash string) error {
-	return c.Redirect(path+"?flash="+url.QueryEscape(flash), fiber.StatusSeeOther)
+	return c.Redirect(flashURL(c, path, flash), fiber.StatusSeeOther)
 }
 
 // catForm reads a posted form. Values are copied (fiber's are only valid

@@ -207,7 +207,7 @@ func (s *Server) consoleRefund(c *fiber.Ctx) error {
 	if !created {
 		flash = "Refund " + res.Refund.OutRefundNo + " was already recorded by this form"
 	}
-	return c.Redirect(ConsolePath+"/orders/"+url.PathEscape(no)+"?flash="+url.QueryEscape(flash), fiber.StatusSeeOther)
+	return c.Redirect(flashURL(c, ConsolePath+"/orders/"+url.PathEscape(no), flash), fiber.StatusSeeOther)
 }
 
 // consoleReceipt is GET /console/orders/{order_no}/receipt: the order's

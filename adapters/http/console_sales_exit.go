@@ -2,7 +2,6 @@ package http
 
 import (
 	"errors"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -214,7 +213,7 @@ func (s *Server) consoleAuditResult(c *fiber.Ctx) error {
 	if res.Check.UnscannedQty > 0 {
 		flash = "Audit recorded: " + strconv.Itoa(res.Check.UnscannedQty) + " item(s) found unscanned"
 	}
-	return c.Redirect(ConsolePath+"/exit-check/"+strconv.FormatInt(id, 10)+"?flash="+url.QueryEscape(flash), fiber.StatusSeeOther)
+	return c.Redirect(flashURL(c, ConsolePath+"/exit-check/"+strconv.FormatInt(id, 10), flash), fiber.StatusSeeOther)
 }
 
 // auditRowErrors names the use case's unscanned[i] fields by the form's

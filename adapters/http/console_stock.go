@@ -182,7 +182,7 @@ func (s *Server) consoleStockMove(c *fiber.Ctx) error {
 		return s.renderStock(c, form, err)
 	}
 	flash := string(res.Movement.Kind) + " of " + form.SKU + " recorded: on hand now " + res.Level.OnHand.String()
-	return c.Redirect(ConsolePath+"/stock?flash="+url.QueryEscape(flash), fiber.StatusSeeOther)
+	return c.Redirect(flashURL(c, ConsolePath+"/stock", flash), fiber.StatusSeeOther)
 }
 
 type stockAlertsView struct {

@@ -45,6 +45,11 @@ func TestConsoleLoginAndMenu(t *testing.T) {
 	if !strings.Contains(clerkHome, "Exit check") || !strings.Contains(clerkHome, `<option value="DEMO01" selected>`) {
 		t.Errorf("clerk's home:\n%s", clerkHome)
 	}
+	// Console pages may not be framed by another site (clickjacking).
+	resp, _ = api.do(t, http.MethodGet, "/console/", nil, "", manager.header()...)
+	if resp.Header.Get("X-Frame-Options") != "DENY" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Fatalf("console page headers: %v", resp.Header)
+	}
 	// The session cookie is not a bearer token for the JSON API.
 	resp, _ = api.do(t, http.MethodGet, "/v1/admin/me", nil, "", manager.header()...)
 	if resp.StatusCode != http.StatusUnauthorized {
