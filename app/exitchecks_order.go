@@ -11,17 +11,8 @@ import (
 // as in Orders.ForStaff), or nil when the order has not been checked yet.
 // The console's order page shows it.
 func (e *ExitChecks) CheckOfOrder(ctx context.Context, actor *domain.Staff, orderNo string) (*domain.ExitCheck, error) {
-	if !domain.ValidOrderNo(orderNo) {
-		return nil, orderNotFound(orderNo)
-	}
-	ord, err := e.d.Orders.OrderByNo(ctx, orderNo)
+	ord, err := orderForStaff(ctx, e.d.Orders, actor, orderNo)
 	if err != nil {
-		return nil, err
-	}
-	if err := actor.Authorize(domain.RoleClerk, ord.StoreCode); err != nil {
-		if domain.ErrorReason(err) == "store_not_assigned" {
-			return nil, orderNotFound(orderNo)
-		}
 		return nil, err
 	}
 	c, err := e.d.Checks.ExitCheckOfOrder(ctx, ord.ID)

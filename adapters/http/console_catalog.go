@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+	"github.com/scanpay/scanpay/app"
 	"github.com/scanpay/scanpay/domain"
 	"github.com/shopspring/decimal"
 )
@@ -99,6 +101,25 @@ func catNextURL(c *fiber.Ctx, name string, next int64) string {
 	q.Del(csrfField) // the upload form's token rides in its URL; never in a link
 	q.Set(name, encodeCursor(next))
 	return utils.CopyString(c.Path()) + "?" + q.Encode()
+}
+
+// storeList reads one page of a list of the current store (the page's
+// ?cursor=) through list, the use case the JSON API lists it with, and
+// returns the items and the next page's link.
+func storeList[T any](c *fiber.Ctx, list func(context.Context, *domain.Staff, string, domain.Page) (app.PageResult[T], error)) ([]T, string, error) {
+	store, err := catStore(c)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := catPage(c, "cursor")
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := list(c.UserContext(), actor(c), store, p)
+	if err != nil {
+		return nil, "", err
+	}
+	return res.Items, catNextURL(c, "cursor", res.NextAfter), nil
 }
 
 // catRedirect ends a successful form post: back to a page, with a message.

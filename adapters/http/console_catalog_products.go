@@ -258,23 +258,8 @@ type catPricesView struct {
 // consolePrices lists the current store's items with their prices.
 func (s *Server) consolePrices(c *fiber.Ctx) error {
 	v := catPricesView{Store: consoleStore(c)}
-	err := func() error {
-		store, err := catStore(c)
-		if err != nil {
-			return err
-		}
-		p, err := catPage(c, "cursor")
-		if err != nil {
-			return err
-		}
-		res, err := s.deps.StoreItems.List(c.UserContext(), actor(c), store, p)
-		if err != nil {
-			return err
-		}
-		v.Items, v.Next = res.Items, catNextURL(c, "cursor", res.NextAfter)
-		return nil
-	}()
-	if err != nil {
+	var err error
+	if v.Items, v.Next, err = storeList(c, s.deps.StoreItems.List); err != nil {
 		return s.renderPageError(c, "prices", "Store prices", v, err)
 	}
 	return s.renderPage(c, fiber.StatusOK, "prices", "Store prices", v)

@@ -380,23 +380,8 @@ type catUnknownView struct {
 // store that matched nothing, most scanned first (manager+).
 func (s *Server) consoleUnknownBarcodes(c *fiber.Ctx) error {
 	v := catUnknownView{Store: consoleStore(c), Zone: s.catZone(c).String()}
-	err := func() error {
-		store, err := catStore(c)
-		if err != nil {
-			return err
-		}
-		p, err := catPage(c, "cursor")
-		if err != nil {
-			return err
-		}
-		res, err := s.deps.Carts.UnknownBarcodes(c.UserContext(), actor(c), store, p)
-		if err != nil {
-			return err
-		}
-		v.Items, v.Next = res.Items, catNextURL(c, "cursor", res.NextAfter)
-		return nil
-	}()
-	if err != nil {
+	var err error
+	if v.Items, v.Next, err = storeList(c, s.deps.Carts.UnknownBarcodes); err != nil {
 		return s.renderPageError(c, "unknown_barcodes", "Unknown barcodes", v, err)
 	}
 	return s.renderPage(c, fiber.StatusOK, "unknown_barcodes", "Unknown barcodes", v)

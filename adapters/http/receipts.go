@@ -2,6 +2,7 @@ package http
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"html/template"
 	"strings"
@@ -27,22 +28,20 @@ func (s *Server) receiptRoutes() {
 }
 
 func (s *Server) getMyReceipt(c *fiber.Ctx) error {
-	no, err := orderNo(c)
-	if err != nil {
-		return err
-	}
-	asHTML, err := wantsHTML(c)
-	if err != nil {
-		return err
-	}
-	r, err := s.deps.Orders.ReceiptForShopper(c.UserContext(), shopperActor(c), no)
-	if err != nil {
-		return err
-	}
-	return sendReceipt(c, r, asHTML)
+	return receiptOf(c, func(ctx context.Context, no string) (*domain.Receipt, error) {
+		return s.deps.Orders.ReceiptForShopper(ctx, shopperActor(c), no)
+	})
 }
 
 func (s *Server) getStaffReceipt(c *fiber.Ctx) error {
+	return receiptOf(c, func(ctx context.Context, no string) (*domain.Receipt, error) {
+		return s.deps.Orders.ReceiptForStaff(ctx, actor(c), no)
+	})
+}
+
+// receiptOf answers a receipt request: the order number from the path,
+// the format asked for, and read, the use case that checks who asks.
+func receiptOf(c *fiber.Ctx, read func(ctx context.Context, orderNo string) (*domain.Receipt, error)) error {
 	no, err := orderNo(c)
 	if err != nil {
 		return err
@@ -51,7 +50,7 @@ func (s *Server) getStaffReceipt(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.deps.Orders.ReceiptForStaff(c.UserContext(), actor(c), no)
+	r, err := read(c.UserContext(), no)
 	if err != nil {
 		return err
 	}
