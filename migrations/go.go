@@ -31,6 +31,7 @@ func Go(sqlite bool) []*goose.Migration {
 	return []*goose.Migration{
 		alterMigration(11, sqlite, afterSaleColumns, afterSaleIndexes),
 		alterMigration(12, sqlite, nil, paidIndexes),
+		binaryKeysMigration(13, sqlite),
 	}
 }
 
@@ -113,4 +114,21 @@ func exec(ctx context.Context, tx *sql.Tx, stmt string) error {
 		return fmt.Errorf("%s: %w", stmt, err)
 	}
 	return nil
+}
+
+// binaryKeysMigration (version 13) makes checkout Idempotency-Keys compare
+// exactly on MySQL/MariaDB, as they do on SQLite: under the database's _ci
+// collation "Key-A" and "key-a" were one key, so a client's second
+// checkout was refused as a reuse (refund keys got utf8mb4_bin in 11).
+// SQLite compares text exactly already, so there it does nothing.
+func binaryKeysMigration(version int64, sqlite bool) *goose.Migration {
+	alter := func(collate string) func(ctx context.Context, tx *sql.Tx) error {
+		return func(ctx context.Context, tx *sql.Tx) error {
+			if sqlite {
+				return nil
+			}
+			return exec(ctx, tx, "ALTER TABLE orders MODIFY idempotency_key VARCHAR(64)"+collate+" NOT NULL")
+		}
+	}
+	return goose.NewGoMigration(version, &goose.GoFunc{RunTx: alter(" COLLATE utf8mb4_bin")}, &goose.GoFunc{RunTx: alter("")})
 }
