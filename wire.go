@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -308,20 +307,5 @@ func relayOwner() string {
 // at random on first start and kept in DATA_DIR (mode 0600), so tokens
 // survive restarts and nobody can mint them from a published default.
 func embeddedJWTSecret(dataDir string) (string, error) {
-	path := filepath.Join(dataDir, "jwt-secret")
-	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
-		return string(b), nil
-	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	secret := hex.EncodeToString(b)
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(path, []byte(secret), 0o600); err != nil {
-		return "", fmt.Errorf("store embedded JWT secret: %w", err)
-	}
-	return secret, nil
+	return embeddedSecret(dataDir, "jwt-secret")
 }

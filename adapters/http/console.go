@@ -321,18 +321,16 @@ func consoleErrorText(err error) string {
 }
 
 func (s *Server) renderView(c *fiber.Ctx, status int, page string, v consoleView) error {
-	t, err := consolePage(page)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	setPageHeaders(c)
-	c.Status(status)
-	return t.ExecuteTemplate(c.Response().BodyWriter(), "layout", v)
+	return render(c, status, page, "layout", v)
 }
 
 // renderBare renders a page without the layout's menu (the login page).
 func (s *Server) renderBare(c *fiber.Ctx, status int, page string, data any) error {
+	return render(c, status, page, "bare", data)
+}
+
+// render executes frame ("layout" or "bare") of page's template set.
+func render(c *fiber.Ctx, status int, page, frame string, data any) error {
 	t, err := consolePage(page)
 	if err != nil {
 		return err
@@ -340,7 +338,7 @@ func (s *Server) renderBare(c *fiber.Ctx, status int, page string, data any) err
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	setPageHeaders(c)
 	c.Status(status)
-	return t.ExecuteTemplate(c.Response().BodyWriter(), "bare", data)
+	return t.ExecuteTemplate(c.Response().BodyWriter(), frame, data)
 }
 
 var (
