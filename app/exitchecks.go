@@ -127,7 +127,7 @@ func (e *ExitChecks) Check(ctx context.Context, actor *domain.Staff, payload, st
 		// The refusal and who saw it, never the payload: its HMAC is as
 		// good as the pass until it expires.
 		e.d.Log.InfoContext(ctx, "exit pass refused", "reason", domain.ErrorReason(err),
-			"order_no", payloadOrderNo(payload), "store", store.Code, "staff_id", actor.ID)
+			"order_no", domain.ExitPassOrderNo(payload), "store", store.Code, "staff_id", actor.ID)
 	}
 	return res, err
 }
@@ -220,18 +220,4 @@ func (e *ExitChecks) decide(ctx context.Context, store *domain.Store, o *domain.
 	in := domain.AuditInput{Rate: store.AuditRate, AgeRestricted: restricted, Total: o.Total,
 		Units: domain.BasketUnits(o.Lines), FirstOrder: earlier == 0}
 	return domain.DecideAudit(in, e.d.Random()), nil
-}
-
-// payloadOrderNo is the order number part of a payload, for logs; "" when
-// it does not look like one.
-func payloadOrderNo(payload string) string {
-	for i := 0; i < len(payload); i++ {
-		if payload[i] == '.' {
-			if no := payload[:i]; domain.ValidOrderNo(no) {
-				return no
-			}
-			break
-		}
-	}
-	return ""
 }

@@ -94,3 +94,15 @@ func ExitPassFor(secret []byte, o *Order, ttl time.Duration, checked bool, now t
 	}
 	return p, nil
 }
+
+// ExitPassOrderNo is the order number a payload names (the part before
+// its first dot), "" when there is no dot or the part is not an order
+// number. It verifies nothing: it is for logs and for showing staff which
+// order a refused pass was about.
+func ExitPassOrderNo(payload string) string {
+	no, _, found := strings.Cut(payload, ".")
+	if !found || !ValidOrderNo(no) {
+		return ""
+	}
+	return no
+}

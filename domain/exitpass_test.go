@@ -113,3 +113,19 @@ func TestOrderComplete(t *testing.T) {
 		}
 	}
 }
+
+// The order number of a payload, for logs and the exit-check screen: the
+// part before the first dot, when it is one; nothing without a dot.
+func TestExitPassOrderNo(t *testing.T) {
+	for payload, want := range map[string]string{
+		"261126Wl0AsdajnMA0Rk.1795679781.c2ln": "261126Wl0AsdajnMA0Rk",
+		"261126Wl0AsdajnMA0Rk.":                "261126Wl0AsdajnMA0Rk",
+		"261126Wl0AsdajnMA0Rk":                 "",
+		"not an order!.1795679781.c2ln":        "",
+		"":                                     "",
+	} {
+		if got := domain.ExitPassOrderNo(payload); got != want {
+			t.Errorf("ExitPassOrderNo(%q) = %q, want %q", payload, got, want)
+		}
+	}
+}

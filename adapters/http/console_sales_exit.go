@@ -73,7 +73,7 @@ func (s *Server) consoleExitCheck(c *fiber.Ctx) error {
 		v.Refused = &exitRefusal{Title: refusalTitle(reason), Message: domain.ErrorMessage(err), Reason: reason}
 		if reason != "exit_pass_forged" {
 			// A forged pass's order number is whatever was typed.
-			v.Refused.OrderNo = passOrderNo(payload)
+			v.Refused.OrderNo = domain.ExitPassOrderNo(payload)
 		}
 		return s.renderView(c, status, "exit_check", s.view(c, "Exit check", v))
 	}
@@ -102,16 +102,6 @@ func refusalTitle(reason string) string {
 		return "Order not paid"
 	}
 	return "Exit pass refused"
-}
-
-// passOrderNo is the order number a pass names (before its first dot),
-// "" when it does not look like one.
-func passOrderNo(payload string) string {
-	no, _, _ := strings.Cut(payload, ".")
-	if domain.ValidOrderNo(no) {
-		return no
-	}
-	return ""
 }
 
 // consoleExitCheckShow is GET /console/exit-check/{id}: the verdict of an
