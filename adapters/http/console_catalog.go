@@ -62,16 +62,7 @@ func catStore(c *fiber.Ctx) (string, error) {
 // catZone is the time zone the current store's times are shown and typed
 // in (promotion windows, import times).
 func (s *Server) catZone(c *fiber.Ctx) *time.Location {
-	name := domain.DefaultTimeZone
-	if code := consoleStore(c); code != "" {
-		if st, err := s.deps.Stores.Get(c.UserContext(), actor(c), code); err == nil && st.TimeZone != "" {
-			name = st.TimeZone
-		}
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC
-	}
+	_, loc := s.consoleZone(c)
 	return loc
 }
 

@@ -52,7 +52,7 @@ func (s *Server) consoleOrders(c *fiber.Ctx) error {
 		v.Status = ""
 		return s.renderPageError(c, "orders", "Orders", v, err)
 	}
-	v.Orders, v.Next = res.Items, nextPageURL(c, ConsolePath+"/orders", res.NextAfter, "status")
+	v.Orders, v.Next = res.Items, catNextURL(c, "cursor", res.NextAfter)
 	return s.renderPage(c, fiber.StatusOK, "orders", "Orders", v)
 }
 

@@ -2,8 +2,8 @@ package http
 
 import (
 	"context"
-	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -78,13 +78,13 @@ func (s *Server) renderStock(c *fiber.Ctx, form movementForm, refusal error) err
 		if err != nil {
 			return s.renderPageError(c, "stock", "Stock", v, err)
 		}
-		v.Levels, v.Next = res.Items, nextPageURL(c, ConsolePath+"/stock", res.NextAfter, "filter")
+		v.Levels, v.Next = res.Items, catNextURL(c, "cursor", res.NextAfter)
 	case stockFilterRecount:
 		levels, next, err := s.recountLevels(ctx, staff, store, p)
 		if err != nil {
 			return s.renderPageError(c, "stock", "Stock", v, err)
 		}
-		v.Levels, v.Next = levels, nextPageURL(c, ConsolePath+"/stock", next, "filter")
+		v.Levels, v.Next = levels, catNextURL(c, "cursor", next)
 	default:
 		v.Filter = ""
 		return s.renderPageError(c, "stock", "Stock", v,
@@ -103,22 +103,6 @@ func (s *Server) stockView(c *fiber.Ctx, v stockPageView, refusal error) error {
 		return s.renderPageError(c, "stock", "Stock", v, refusal)
 	}
 	return s.renderPage(c, fiber.StatusOK, "stock", "Stock", v)
-}
-
-// nextPageURL is a list page's "Next page" link: path with the cursor
-// after the last item shown and the query's limit and the named filters
-// kept ("" when the list is complete).
-func nextPageURL(c *fiber.Ctx, path string, after int64, keep ...string) string {
-	if after == 0 {
-		return ""
-	}
-	q := url.Values{"cursor": {encodeCursor(after)}}
-	for _, k := range append(keep, "limit") {
-		if v := c.Query(k); v != "" {
-			q.Set(k, utils.CopyString(v))
-		}
-	}
-	return path + "?" + q.Encode()
 }
 
 // recountLevels is one page of the items flagged for recount, and the
@@ -207,18 +191,25 @@ func (s *Server) consoleStockAlerts(c *fiber.Ctx) error {
 	if err != nil {
 		return s.renderPageError(c, "stock_alerts", "Low-stock alerts", v, err)
 	}
-	v.Alerts, v.Next = res.Items, nextPageURL(c, ConsolePath+"/stock/alerts", res.NextAfter)
+	v.Alerts, v.Next = res.Items, catNextURL(c, "cursor", res.NextAfter)
 	return s.renderPage(c, fiber.StatusOK, "stock_alerts", "Low-stock alerts", v)
 }
 
-// consoleStoreZone is the time zone the current store's times are shown
-// in: its own, else the chain's default (as receipts and reports count).
+// consoleStoreZone is the name of the time zone the current store's times
+// are shown in.
 func (s *Server) consoleStoreZone(c *fiber.Ctx) string {
+	name, _ := s.consoleZone(c)
+	return name
+}
+
+// consoleZone is the current store's time zone, as receipts and reports
+// count: its own, else the chain's default (domain.ReportZone).
+func (s *Server) consoleZone(c *fiber.Ctx) (string, *time.Location) {
+	st := &domain.Store{}
 	if code := consoleStore(c); code != "" {
-		if st, err := s.deps.Stores.Get(c.UserContext(), actor(c), code); err == nil {
-			zone, _ := domain.ReportZone(st)
-			return zone
+		if got, err := s.deps.Stores.Get(c.UserContext(), actor(c), code); err == nil {
+			st = got
 		}
 	}
-	return domain.DefaultTimeZone
+	return domain.ReportZone(st)
 }
