@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,38 +35,15 @@ func TestFaultDatabaseCutDuringPayments(t *testing.T) {
 	c := newFaultClient("http://" + svc.addr)
 	killer := rootConn(t)
 
-	var (
-		mu     sync.Mutex
-		acked  []string
-		errs   []error
-		wg     sync.WaitGroup
-		ackedN = func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
-	)
 	const shoppers, perShopper = 4, 6
-	for g := range shoppers {
-		wg.Go(func() {
-			for i := range perShopper {
-				no, err := c.checkout(s.wechat, fmt.Sprintf("db%d-%d", g, i))
-				if err == nil {
-					err = payAcked(s.pay, no)
-				}
-				mu.Lock()
-				if err != nil {
-					errs = append(errs, err)
-				} else {
-					acked = append(acked, no)
-				}
-				mu.Unlock()
-			}
-		})
-	}
+	flow := startPaying(c, s, "db", shoppers, perShopper)
 
 	// KILL the service's connections mid-flow, each time after more
 	// payments went through, so kills land in checkouts, webhooks and
 	// payment:apply transactions alike.
 	killed := 0
 	for round := 1; round <= 3; round++ {
-		waitFor(t, fmt.Sprintf("%d payments acknowledged", 3*round), func() bool { return ackedN() >= 3*round })
+		waitFor(t, fmt.Sprintf("%d payments acknowledged", 3*round), func() bool { return flow.ackedN() >= 3*round })
 		killed += killAll(t, killer, s.dbName)
 	}
 	if killed == 0 {
@@ -89,7 +65,7 @@ func TestFaultDatabaseCutDuringPayments(t *testing.T) {
 	s.dbProxy.SetDown(false)
 	waitFor(t, "readyz after the database came back", func() bool { code, _ := readyz(t, svc); return code == http.StatusOK })
 
-	wg.Wait()
+	acked, errs := flow.wait()
 	if len(errs) > 0 {
 		t.Fatalf("%d flows failed, e.g. %v\n%s", len(errs), errs[0], tail(svc.out.String(), 4000))
 	}

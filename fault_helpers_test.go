@@ -47,16 +47,25 @@ type faultSetup struct {
 	redisAt string // Redis itself (not the proxy)
 }
 
-// newFaultSetup prepares a throwaway database, a Redis DB, fake WeChat and
-// WeChat Pay servers and the environment naming them. With proxyDB the
-// service reaches MariaDB through a fault proxy. Off CI without MariaDB it
-// skips (on CI mysqltest.Open fails the test first), like the other tests
-// on real servers.
+// newFaultSetup is newPaySetup for the fault tests, whose many shoppers
+// all log in from 127.0.0.1.
 func newFaultSetup(t *testing.T, proxyDB bool) *faultSetup {
+	t.Helper()
+	s := newPaySetup(t, proxyDB)
+	s.env["SHOPPER_LOGIN_IP_LIMIT"] = "1000000"
+	return s
+}
+
+// newPaySetup prepares a throwaway database, a Redis DB behind a fault
+// proxy, fake WeChat and WeChat Pay servers and the environment naming
+// them. With proxyDB the service reaches MariaDB through a fault proxy too.
+// Off CI without MariaDB it skips (on CI mysqltest.Open fails the test
+// first), like the other tests on real servers.
+func newPaySetup(t *testing.T, proxyDB bool) *faultSetup {
 	t.Helper()
 	if !mysqltest.MariaDBAvailable() {
 		mysqltest.Open(t) // fails on CI, warns elsewhere
-		t.Skip("MariaDB not available off CI: fault tests need a real server")
+		t.Skip("MariaDB not available off CI")
 	}
 	wx := wechattest.NewTest(t)
 	appID, secret := wx.Credentials()
@@ -105,9 +114,7 @@ func newFaultSetup(t *testing.T, proxyDB bool) *faultSetup {
 		"WECHATPAY_MCHID": keys.MchID, "WECHATPAY_MERCHANT_SERIAL": keys.MerchantSerial,
 		"WECHATPAY_MERCHANT_KEY_FILE": keyFile, "WECHATPAY_PUBLIC_KEY_ID": keys.PlatformKeyID,
 		"WECHATPAY_PUBLIC_KEY_FILE": pubFile, "WECHATPAY_APIV3_KEY": keys.APIv3Key,
-		"WECHATPAY_NOTIFY_BASE": "http://" + httpAddr, "WECHATPAY_API_BASE": pay.URL,
-		// Every shopper of a fault test logs in from 127.0.0.1.
-		"SHOPPER_LOGIN_IP_LIMIT": "1000000"}
+		"WECHATPAY_NOTIFY_BASE": "http://" + httpAddr, "WECHATPAY_API_BASE": pay.URL}
 	return s
 }
 
@@ -415,4 +422,59 @@ func (s *faultSetup) checkPaymentInvariants(t *testing.T) {
 		SELECT r.order_no, r.status FROM coupon_redemptions r
 		LEFT JOIN orders o ON o.order_no = r.order_no AND o.coupon_id = r.coupon_id
 		WHERE o.id IS NULL`)
+}
+
+// payingShoppers are shoppers checking out and paying in goroutines
+// through a fault, each retrying what fails with 503: the orders whose
+// notification was acknowledged, and the flows that failed all the same.
+type payingShoppers struct {
+	mu    sync.Mutex
+	acked []string
+	errs  []error
+	wg    sync.WaitGroup
+}
+
+// startPaying starts shoppers goroutines, each paying perShopper orders of
+// shoppers named prefix<g>-<i>.
+func startPaying(c *faultClient, s *faultSetup, prefix string, shoppers, perShopper int) *payingShoppers {
+	p := &payingShoppers{}
+	for g := range shoppers {
+		p.wg.Go(func() {
+			for i := range perShopper {
+				no, err := c.checkout(s.wechat, fmt.Sprintf("%s%d-%d", prefix, g, i))
+				if err == nil {
+					err = payAcked(s.pay, no)
+				}
+				p.record(no, err)
+			}
+		})
+	}
+	return p
+}
+
+// record keeps one flow's outcome: acknowledged, or failed with err.
+func (p *payingShoppers) record(orderNo string, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.errs = append(p.errs, err)
+		return
+	}
+	p.acked = append(p.acked, orderNo)
+}
+
+// ackedN counts the acknowledged orders so far.
+func (p *payingShoppers) ackedN() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.acked)
+}
+
+// wait waits for every shopper and returns the acknowledged orders and the
+// failed flows.
+func (p *payingShoppers) wait() ([]string, []error) {
+	p.wg.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.acked, p.errs
 }

@@ -38,34 +38,11 @@ func TestFaultRedisRestartDuringPayments(t *testing.T) {
 		ready = append(ready, no)
 	}
 
-	var (
-		mu     sync.Mutex
-		acked  []string
-		errs   []error
-		wg     sync.WaitGroup
-		ackedN = func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
-	)
 	// The flow that goes on before, during and after the outage: each
 	// shopper checks out and pays, retrying what failed with 503.
 	const shoppers, perShopper = 4, 5
-	for g := range shoppers {
-		wg.Go(func() {
-			for i := range perShopper {
-				no, err := c.checkout(s.wechat, fmt.Sprintf("flow%d-%d", g, i))
-				if err == nil {
-					err = payAcked(s.pay, no)
-				}
-				mu.Lock()
-				if err != nil {
-					errs = append(errs, err)
-				} else {
-					acked = append(acked, no)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	waitFor(t, "3 payments acknowledged before the outage", func() bool { return ackedN() >= 3 })
+	flow := startPaying(c, s, "flow", shoppers, perShopper)
+	waitFor(t, "3 payments acknowledged before the outage", func() bool { return flow.ackedN() >= 3 })
 
 	before503 := c.seen503()
 	s.redis.SetDown(true)
@@ -79,13 +56,13 @@ func TestFaultRedisRestartDuringPayments(t *testing.T) {
 	for _, no := range ready {
 		notified.Go(func() {
 			status, err := s.pay.Pay(no)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil || status != http.StatusNoContent {
-				errs = append(errs, fmt.Errorf("notification for %s while Redis is down: %d %v", no, status, err))
-				return
+			if err == nil && status != http.StatusNoContent {
+				err = fmt.Errorf("answered %d", status)
 			}
-			acked = append(acked, no)
+			if err != nil {
+				err = fmt.Errorf("notification for %s while Redis is down: %w", no, err)
+			}
+			flow.record(no, err)
 		})
 	}
 	notified.Wait()
@@ -100,7 +77,7 @@ func TestFaultRedisRestartDuringPayments(t *testing.T) {
 	s.redis.SetDown(false)
 	waitFor(t, "readyz after Redis came back", func() bool { code, _ := readyz(t, svc); return code == http.StatusOK })
 
-	wg.Wait()
+	acked, errs := flow.wait()
 	if len(errs) > 0 {
 		t.Fatalf("%d flows failed, e.g. %v", len(errs), errs[0])
 	}

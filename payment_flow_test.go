@@ -7,17 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	gomysql "github.com/go-sql-driver/mysql"
-
-	"github.com/scanpay/scanpay/adapters/mysql/mysqltest"
-	"github.com/scanpay/scanpay/adapters/redis/redistest"
 	"github.com/scanpay/scanpay/adapters/wechat/wechattest"
 	"github.com/scanpay/scanpay/adapters/wechatpay/wechatpaytest"
 	"github.com/scanpay/scanpay/domain"
@@ -37,51 +31,8 @@ type payEnv struct {
 
 func startPayEnv(t *testing.T) *payEnv {
 	t.Helper()
-	if !mysqltest.MariaDBAvailable() {
-		mysqltest.Open(t) // fails on CI, warns elsewhere
-		t.Skip("MariaDB not available off CI")
-	}
-	wx := wechattest.NewTest(t)
-	appID, secret := wx.Credentials()
-	keys, err := wechatpaytest.GenerateKeys(appID, "1900000109")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pay, err := wechatpaytest.Start(keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pay.Close() })
-	dir := t.TempDir()
-	keyFile, pubFile := filepath.Join(dir, "apiclient_key.pem"), filepath.Join(dir, "pub_key.pem")
-	if err := os.WriteFile(keyFile, keys.MerchantKeyPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(pubFile, keys.PlatformPublicKeyPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	redisAddr, redisDB := redistest.Addr(t)
-	proxy := netfault.New(t, redisAddr)
-	dsn := mysqltest.CreateDatabase(t)
-	httpAddr := freeAddr(t)
-	e := env{"HTTP_ADDR": httpAddr, "MYSQL_DSN": dsn, "REDIS_ADDR": proxy.Addr(), "REDIS_DB": strconv.Itoa(redisDB),
-		"JWT_SECRET": "test-secret-that-is-long-enough-0123456789", "DEMO_SEED": "true", "LOG_FORMAT": "json",
-		"OUTBOX_INTERVAL": "100ms", "WECHAT_APPID": appID, "WECHAT_SECRET": secret, "WECHAT_API_BASE": wx.URL,
-		"WECHATPAY_MCHID": keys.MchID, "WECHATPAY_MERCHANT_SERIAL": keys.MerchantSerial,
-		"WECHATPAY_MERCHANT_KEY_FILE": keyFile, "WECHATPAY_PUBLIC_KEY_ID": keys.PlatformKeyID,
-		"WECHATPAY_PUBLIC_KEY_FILE": pubFile, "WECHATPAY_APIV3_KEY": keys.APIv3Key,
-		"WECHATPAY_NOTIFY_BASE": "http://" + httpAddr, "WECHATPAY_API_BASE": pay.URL}
-	svc := startService(t, e, "all")
-	cfg, err := gomysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	return &payEnv{svc: svc, db: db, wechat: wx, pay: pay, redis: proxy}
+	s := newPaySetup(t, false)
+	return &payEnv{svc: startService(t, s.env, "all"), db: s.db, wechat: s.wechat, pay: s.pay, redis: s.redis}
 }
 
 // call sends a JSON request with the shopper's token and decodes the answer.
